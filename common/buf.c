@@ -36,7 +36,7 @@ int buf_reserve(struct buf *b, size_t more)
 	size_t want, ncap;
 	uint8_t *n;
 
-	if (more > b->max || b->len > b->max - more)
+	if (more > b->max || b->len > b->max - more || more >= SIZE_MAX - b->len)
 		return MUSTER_ETOOBIG;
 	want = b->len + more + 1; /* room for the trailing NUL */
 	if (want <= b->cap)
@@ -44,7 +44,7 @@ int buf_reserve(struct buf *b, size_t more)
 	ncap = b->cap ? b->cap : 64;
 	while (ncap < want)
 		ncap = ncap > SIZE_MAX / 2 ? want : ncap * 2;
-	if (ncap > b->max + 1)
+	if (b->max < SIZE_MAX && ncap > b->max + 1)
 		ncap = b->max + 1;
 	if ((n = realloc(b->data, ncap)) == NULL)
 		return MUSTER_ENOMEM;
