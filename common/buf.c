@@ -6,7 +6,8 @@
 #include "common/buf.h"
 #include "common/muster.h"
 
-void buf_init(struct buf *b, size_t max)
+void
+buf_init(struct buf *b, size_t max)
 {
 	b->data = NULL;
 	b->len = 0;
@@ -14,7 +15,8 @@ void buf_init(struct buf *b, size_t max)
 	b->max = max;
 }
 
-void buf_free(struct buf *b)
+void
+buf_free(struct buf *b)
 {
 	if (b == NULL)
 		return;
@@ -24,14 +26,16 @@ void buf_free(struct buf *b)
 	b->cap = 0;
 }
 
-void buf_reset(struct buf *b)
+void
+buf_reset(struct buf *b)
 {
 	b->len = 0;
 	if (b->data)
 		b->data[0] = 0;
 }
 
-int buf_reserve(struct buf *b, size_t more)
+int
+buf_reserve(struct buf *b, size_t more)
 {
 	size_t want, ncap;
 	uint8_t *n;
@@ -53,7 +57,8 @@ int buf_reserve(struct buf *b, size_t more)
 	return 0;
 }
 
-int buf_append(struct buf *b, const void *p, size_t len)
+int
+buf_append(struct buf *b, const void *p, size_t len)
 {
 	int r;
 
@@ -66,17 +71,20 @@ int buf_append(struct buf *b, const void *p, size_t len)
 	return 0;
 }
 
-int buf_putc(struct buf *b, char ch)
+int
+buf_putc(struct buf *b, char ch)
 {
 	return buf_append(b, &ch, 1);
 }
 
-int buf_puts(struct buf *b, const char *s)
+int
+buf_puts(struct buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));
 }
 
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+int
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
 	int n, r;
@@ -93,7 +101,8 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	return 0;
 }
 
-int buf_printf(struct buf *b, const char *fmt, ...)
+int
+buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int r;
@@ -104,12 +113,14 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	return r;
 }
 
-const char *buf_cstr(const struct buf *b)
+const char *
+buf_cstr(const struct buf *b)
 {
 	return b->data ? (const char *)b->data : "";
 }
 
-uint8_t *buf_steal(struct buf *b, size_t *len)
+uint8_t *
+buf_steal(struct buf *b, size_t *len)
 {
 	uint8_t *p = b->data;
 

@@ -3,13 +3,15 @@
 
 #include "common/cursor.h"
 
-static bool fail(struct cursor *c)
+static bool
+fail(struct cursor *c)
 {
 	c->bad = true;
 	return false;
 }
 
-bool cursor_u8(struct cursor *c, uint8_t *out)
+bool
+cursor_u8(struct cursor *c, uint8_t *out)
 {
 	*out = 0;
 	if (c->bad || c->rem < 1)
@@ -20,7 +22,8 @@ bool cursor_u8(struct cursor *c, uint8_t *out)
 	return true;
 }
 
-bool cursor_u16be(struct cursor *c, uint16_t *out)
+bool
+cursor_u16be(struct cursor *c, uint16_t *out)
 {
 	*out = 0;
 	if (c->bad || c->rem < 2)
@@ -31,7 +34,8 @@ bool cursor_u16be(struct cursor *c, uint16_t *out)
 	return true;
 }
 
-bool cursor_u16le(struct cursor *c, uint16_t *out)
+bool
+cursor_u16le(struct cursor *c, uint16_t *out)
 {
 	*out = 0;
 	if (c->bad || c->rem < 2)
@@ -42,7 +46,8 @@ bool cursor_u16le(struct cursor *c, uint16_t *out)
 	return true;
 }
 
-bool cursor_u32be(struct cursor *c, uint32_t *out)
+bool
+cursor_u32be(struct cursor *c, uint32_t *out)
 {
 	*out = 0;
 	if (c->bad || c->rem < 4)
@@ -53,7 +58,8 @@ bool cursor_u32be(struct cursor *c, uint32_t *out)
 	return true;
 }
 
-bool cursor_u32le(struct cursor *c, uint32_t *out)
+bool
+cursor_u32le(struct cursor *c, uint32_t *out)
 {
 	*out = 0;
 	if (c->bad || c->rem < 4)
@@ -64,7 +70,8 @@ bool cursor_u32le(struct cursor *c, uint32_t *out)
 	return true;
 }
 
-bool cursor_u64be(struct cursor *c, uint64_t *out)
+bool
+cursor_u64be(struct cursor *c, uint64_t *out)
 {
 	*out = 0;
 	if (c->bad || c->rem < 8)
@@ -76,7 +83,8 @@ bool cursor_u64be(struct cursor *c, uint64_t *out)
 	return true;
 }
 
-bool cursor_u64le(struct cursor *c, uint64_t *out)
+bool
+cursor_u64le(struct cursor *c, uint64_t *out)
 {
 	*out = 0;
 	if (c->bad || c->rem < 8)
@@ -88,7 +96,8 @@ bool cursor_u64le(struct cursor *c, uint64_t *out)
 	return true;
 }
 
-bool cursor_bytes(struct cursor *c, void *out, size_t len)
+bool
+cursor_bytes(struct cursor *c, void *out, size_t len)
 {
 	if (c->bad || c->rem < len) {
 		if (out && len)
@@ -102,7 +111,8 @@ bool cursor_bytes(struct cursor *c, void *out, size_t len)
 	return true;
 }
 
-bool cursor_ptr(struct cursor *c, const uint8_t **out, size_t len)
+bool
+cursor_ptr(struct cursor *c, const uint8_t **out, size_t len)
 {
 	*out = NULL;
 	if (c->bad || c->rem < len)
@@ -113,7 +123,8 @@ bool cursor_ptr(struct cursor *c, const uint8_t **out, size_t len)
 	return true;
 }
 
-bool cursor_skip(struct cursor *c, size_t len)
+bool
+cursor_skip(struct cursor *c, size_t len)
 {
 	if (c->bad || c->rem < len)
 		return fail(c);
@@ -122,7 +133,8 @@ bool cursor_skip(struct cursor *c, size_t len)
 	return true;
 }
 
-bool cursor_sub(struct cursor *c, size_t len, struct cursor *out)
+bool
+cursor_sub(struct cursor *c, size_t len, struct cursor *out)
 {
 	out->p = NULL;
 	out->rem = 0;
@@ -137,7 +149,8 @@ bool cursor_sub(struct cursor *c, size_t len, struct cursor *out)
 	return true;
 }
 
-bool cursor_seek(struct cursor *c, const struct cursor *base, size_t off)
+bool
+cursor_seek(struct cursor *c, const struct cursor *base, size_t off)
 {
 	if (c->bad || base->bad || off > base->rem)
 		return fail(c);
@@ -146,7 +159,8 @@ bool cursor_seek(struct cursor *c, const struct cursor *base, size_t off)
 	return true;
 }
 
-bool cursor_peek_u8(const struct cursor *c, uint8_t *out)
+bool
+cursor_peek_u8(const struct cursor *c, uint8_t *out)
 {
 	*out = 0;
 	if (c->bad || c->rem < 1)

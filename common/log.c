@@ -14,7 +14,8 @@ static enum log_level log_level = LOG_INFO_;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
-void log_init(const char *prog, bool to_syslog, enum log_level level)
+void
+log_init(const char *prog, bool to_syslog, enum log_level level)
 {
 	log_prog = prog;
 	log_syslog = to_syslog;
@@ -23,17 +24,20 @@ void log_init(const char *prog, bool to_syslog, enum log_level level)
 		openlog(prog, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void log_set_level(enum log_level level)
+void
+log_set_level(enum log_level level)
 {
 	log_level = level;
 }
 
-enum log_level log_get_level(void)
+enum log_level
+log_get_level(void)
 {
 	return log_level;
 }
 
-bool log_level_parse(const char *s, enum log_level *out)
+bool
+log_level_parse(const char *s, enum log_level *out)
 {
 	for (size_t i = 0; i < MUSTER_NELEM(level_names); i++) {
 		if (strcmp(s, level_names[i]) == 0) {
@@ -44,8 +48,8 @@ bool log_level_parse(const char *s, enum log_level *out)
 	return false;
 }
 
-static void log_emit(enum log_level level, const char *event, const char *extra, const char *fmt,
-                     va_list ap)
+static void
+log_emit(enum log_level level, const char *event, const char *extra, const char *fmt, va_list ap)
 {
 	char line[2048];
 	int n;
@@ -74,7 +78,8 @@ static void log_emit(enum log_level level, const char *event, const char *extra,
 	}
 }
 
-void log_event(enum log_level level, const char *event, const char *fmt, ...)
+void
+log_event(enum log_level level, const char *event, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,8 +90,9 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_event_rl(struct log_ratelimit *rl, enum log_level level, const char *event,
-                  const char *fmt, ...)
+void
+log_event_rl(struct log_ratelimit *rl, enum log_level level, const char *event, const char *fmt,
+             ...)
 {
 	char extra[64] = "";
 	time_t now = time(NULL);
@@ -114,7 +120,8 @@ void log_event_rl(struct log_ratelimit *rl, enum log_level level, const char *ev
 	va_end(ap);
 }
 
-void fatal(const char *event, const char *fmt, ...)
+void
+fatal(const char *event, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -1,7 +1,8 @@
 /* muster.c - messages for the MUSTER_E* codes. */
 #include "common/muster.h"
 
-const char *muster_strerror(int err)
+const char *
+muster_strerror(int err)
 {
 	switch (err) {
 	case MUSTER_OK:

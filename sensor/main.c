@@ -1,0 +1,535 @@
+/* main.c - muster-sensor: find the hosts on a segment from what they send. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/hostrec.h"
+#include "common/log.h"
+#include "common/muster.h"
+#include "common/oui.h"
+#include "sensor/capture.h"
+#include "sensor/fingerprint/fp.h"
+#include "sensor/fingerprint/p0f.h"
+#include "sensor/fingerprint/rules.h"
+#include "sensor/hosts.h"
+#include "sensor/hoststore.h"
+#include "sensor/observe.h"
+#include "sensor/output.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/muster-sensor"
+#define DEFAULT_P0F       "/etc/p0f/p0f.fp"
+#define DEFAULT_MAX_HOSTS 65536
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct opts {
+	const char *iface;
+	const char *file;
+	const char *db;
+	const char *state_dir;
+	const char *oui_dir;
+	const char *p0f_path;
+	const char *rules_dir;
+	double duration;
+	enum output_format fmt;
+	bool fmt_set;
+	bool no_store;
+	bool promisc;
+	bool stats;
+	bool p0f_log;
+	unsigned long max_hosts;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: muster-sensor [options] (-i IFACE | -r FILE)\n"
+	        "       muster-sensor hosts [--json | --csv] [--db FILE | --state-dir DIR]\n"
+	        "\n"
+	        "Listen on a segment (or read a capture) and list the hosts found, with\n"
+	        "their addresses, names, vendor and OS guess; keep them in the store.\n"
+	        "\n"
+	        "  -i, --interface IFACE   capture live on IFACE\n"
+	        "  -r, --read FILE         read a pcap or pcapng file ('-' for stdin)\n"
+	        "  -d, --duration SECS     stop a live capture after SECS seconds\n"
+	        "  -j, --json              one host record (JSON) per line\n"
+	        "      --csv               CSV with a header line\n"
+	        "      --table             a table for people (default)\n"
+	        "  -s, --state-dir DIR     state directory (default " DEFAULT_STATE_DIR ")\n"
+	        "      --db FILE           the store file (default STATE_DIR/sensor.db)\n"
+	        "      --no-store          keep nothing on disk\n"
+	        "      --max-hosts N       hosts kept in memory (default %d; the least\n"
+	        "                          recently seen is written out and dropped)\n"
+	        "      --promisc           promiscuous mode (needs CAP_NET_ADMIN)\n"
+	        "      --oui-dir DIR       IEEE registry CSVs (default /usr/share/ieee-data)\n"
+	        "      --p0f-fp FILE       p0f signatures (default " DEFAULT_P0F ")\n"
+	        "      --rules-dir DIR     fingerprint rule files\n"
+	        "      --p0f-log           print each TCP SYN/SYN+ACK with its p0f label\n"
+	        "      --stats             print packet counters to stderr at the end\n"
+	        "      --log-level LEVEL   error, warn, info (default), debug\n"
+	        "  -h, --help              this text\n"
+	        "  -V, --version           the version\n"
+	        "\n"
+	        "Exit: 0 input read (malformed packets are counted), 2 usage error,\n"
+	        "3 input or store could not be opened.\n",
+	        DEFAULT_MAX_HOSTS);
+}
+
+static bool
+parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool
+parse_secs(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 1e7)
+		return false;
+	*out = v;
+	return true;
+}
+
+static const char *
+rules_dir_default(void)
+{
+	static const char installed[] = "/usr/share/muster/fingerprint";
+	struct stat st;
+
+	if (stat(installed, &st) == 0)
+		return installed;
+	return MUSTER_SENSOR_DATADIR;
+}
+
+static char *
+db_path(const struct opts *o)
+{
+	char *p;
+
+	if (o->db)
+		return strdup(o->db);
+	if (asprintf(&p, "%s/sensor.db", o->state_dir ? o->state_dir : DEFAULT_STATE_DIR) < 0)
+		return NULL;
+	return p;
+}
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct run {
+	struct observer *obs;
+	struct hoststore *hs;
+	struct host_table *table;
+	struct oui_db *oui;
+};
+
+static void
+on_packet(void *arg, int dlt, const struct timeval *ts, const uint8_t *data, size_t caplen,
+          size_t wirelen)
+{
+	struct run *r = arg;
+
+	(void)wirelen;
+	observer_packet(r->obs, dlt, ts, data, caplen);
+}
+
+static int
+evict_hook(const struct host *h, void *arg)
+{
+	struct run *r = arg;
+
+	if (r->hs && hoststore_save(r->hs, h, r->oui) != 0)
+		log_warn("store-save-failed", "error=\"%s\"", hoststore_errmsg(r->hs));
+	return 0;
+}
+
+static void
+restore_hook(struct host *h, void *arg)
+{
+	struct run *r = arg;
+
+	if (r->hs)
+		hoststore_restore(r->hs, r->table, h);
+}
+
+struct print_ctx {
+	struct output out;
+	const struct oui_db *oui;
+	int rc;
+};
+
+static int
+print_host(struct host *h, void *arg)
+{
+	struct print_ctx *pc = arg;
+	struct hostrec r = {0};
+
+	if ((pc->rc = host_to_hostrec(h, pc->oui, &r)) == 0)
+		pc->rc = output_host(&pc->out, &r);
+	hostrec_clear(&r);
+	return pc->rc;
+}
+
+static int
+print_record(const struct hostrec *r, void *arg)
+{
+	struct print_ctx *pc = arg;
+
+	return pc->rc = output_host(&pc->out, r);
+}
+
+static struct fp_rules *
+load_rules(const char *dir)
+{
+	struct fp_errors errs;
+	struct fp_rules *rules;
+
+	fp_errors_init(&errs);
+	rules = fp_rules_load_dir(dir, &errs);
+	for (unsigned i = 0; i < errs.kept; i++)
+		log_warn("rules-error", "msg=\"%s\"", errs.msg[i]);
+	if (errs.count > errs.kept)
+		log_warn("rules-errors", "count=%u", errs.count);
+	return rules;
+}
+
+static int
+cmd_capture(const struct opts *o)
+{
+	char err[512] = "";
+	struct run r = {0};
+	struct capture *cap = NULL;
+	struct p0f_db *p0f = NULL;
+	struct fp_rules *rules = NULL;
+	struct fp_errors errs;
+	struct print_ctx pc = {0};
+	char *path = NULL;
+	double deadline = 0, next_flush = 0;
+	int rc = MUSTER_EXIT_RUNTIME, n;
+	bool eof = false;
+
+	if ((r.oui = oui_load(o->oui_dir, err, sizeof(err))) == NULL)
+		log_warn("oui-unavailable", "reason=\"%s\" effect=\"no vendor names\"", err);
+	fp_errors_init(&errs);
+	if ((p0f = p0f_load(o->p0f_path ? o->p0f_path : DEFAULT_P0F, &errs)) == NULL)
+		log_warn("p0f-unavailable", "path=%s effect=\"no TCP fingerprints\"",
+		         o->p0f_path ? o->p0f_path : DEFAULT_P0F);
+	for (unsigned i = 0; i < errs.kept; i++)
+		log_warn("p0f-error", "msg=\"%s\"", errs.msg[i]);
+	rules = load_rules(o->rules_dir ? o->rules_dir : rules_dir_default());
+
+	if ((r.table = host_table_new((uint32_t)o->max_hosts)) == NULL) {
+		log_error("startup", "error=\"out of memory\"");
+		goto out;
+	}
+	if (!o->no_store) {
+		if ((path = db_path(o)) == NULL)
+			goto out;
+		if ((r.hs = hoststore_open(path, err, sizeof(err))) == NULL) {
+			log_error("store-open", "path=%s error=\"%s\"", path, err);
+			goto out;
+		}
+	}
+	host_table_set_hooks(r.table, evict_hook, restore_hook, &r);
+	if ((r.obs = observer_new(r.table, p0f, rules)) == NULL)
+		goto out;
+	if (o->p0f_log)
+		observer_set_p0f_log(r.obs, stdout);
+
+	if (o->iface)
+		cap = capture_open_live(o->iface, o->promisc, err, sizeof(err));
+	else
+		cap = capture_open_file(o->file, err, sizeof(err));
+	if (cap == NULL) {
+		log_error("capture-open", "error=\"%s\"", err);
+		goto out;
+	}
+	if (!capture_dlt_supported(capture_dlt(cap)))
+		log_warn("linktype-unsupported", "linktype=%s effect=\"packets skipped\"",
+		         capture_dlt_name(capture_dlt(cap)));
+	log_debug("capture-start", "source=%s filter=\"%s\"", o->iface ? o->iface : o->file,
+	          capture_filter());
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (o->duration > 0)
+		deadline = now_mono() + o->duration;
+	while (!stop_requested && !eof) {
+		double now = now_mono();
+		if (deadline && now >= deadline)
+			break;
+		if (o->iface) {
+			struct pollfd pfd = {capture_fd(cap), POLLIN, 0};
+			int wait_ms = 100;
+			if (deadline && (deadline - now) * 1000 < wait_ms)
+				wait_ms = (int)((deadline - now) * 1000) + 1;
+			if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) {
+				log_error("poll", "error=\"%s\"", strerror(errno));
+				goto out;
+			}
+		}
+		n = capture_dispatch(cap, 0, on_packet, &r, &eof, err, sizeof(err));
+		if (n < 0) {
+			log_error("capture", "error=\"%s\"", err);
+			goto out;
+		}
+		/* Live: new hosts reach the store within a quarter second. */
+		if (r.hs && o->iface && now_mono() >= next_flush) {
+			if (hoststore_flush(r.hs, r.table, r.oui) < 0)
+				log_warn("store-flush", "error=\"%s\"", hoststore_errmsg(r.hs));
+			next_flush = now_mono() + 0.25;
+		}
+	}
+	if (r.hs && hoststore_flush(r.hs, r.table, r.oui) < 0) {
+		log_error("store-flush", "error=\"%s\"", hoststore_errmsg(r.hs));
+		goto out;
+	}
+	if (!o->p0f_log) {
+		output_begin(&pc.out, stdout, o->fmt);
+		pc.oui = r.oui;
+		host_table_foreach(r.table, print_host, &pc);
+		output_end(&pc.out);
+	}
+	if (o->stats) {
+		for (int i = 0; i < OBS__COUNT; i++)
+			if (observer_counter(r.obs, (enum obs_counter)i))
+				fprintf(stderr, "%s=%llu\n",
+				        observer_counter_name((enum obs_counter)i),
+				        (unsigned long long)observer_counter(r.obs,
+				                                             (enum obs_counter)i));
+		fprintf(stderr, "hosts=%u evicted=%llu\n", host_table_count(r.table),
+		        (unsigned long long)host_table_evictions(r.table));
+	}
+	log_info("done", "packets=%llu malformed=%llu hosts=%u",
+	         (unsigned long long)observer_counter(r.obs, OBS_PACKETS),
+	         (unsigned long long)observer_malformed(r.obs), host_table_count(r.table));
+	rc = pc.rc == 0 ? MUSTER_EXIT_OK : MUSTER_EXIT_RUNTIME;
+out:
+	capture_close(cap);
+	observer_free(r.obs);
+	host_table_free(r.table);
+	hoststore_close(r.hs);
+	fp_rules_free(rules);
+	p0f_free(p0f);
+	oui_free(r.oui);
+	free(path);
+	return rc;
+}
+
+static int
+cmd_hosts(const struct opts *o)
+{
+	char err[512] = "", *path = db_path(o);
+	struct print_ctx pc = {0};
+	struct hoststore *hs;
+	unsigned bad = 0;
+	int rc;
+
+	if (path == NULL)
+		return MUSTER_EXIT_RUNTIME;
+	if (access(path, F_OK) != 0) {
+		log_error("store-open", "path=%s error=\"no store yet (run a capture first)\"",
+		          path);
+		free(path);
+		return MUSTER_EXIT_RUNTIME;
+	}
+	if ((hs = hoststore_open(path, err, sizeof(err))) == NULL) {
+		log_error("store-open", "path=%s error=\"%s\"", path, err);
+		free(path);
+		return MUSTER_EXIT_RUNTIME;
+	}
+	output_begin(&pc.out, stdout, o->fmt);
+	rc = hoststore_foreach(hs, print_record, &pc, &bad);
+	output_end(&pc.out);
+	if (bad)
+		log_warn("store-records-bad", "count=%u", bad);
+	if (rc < 0)
+		log_error("store-read", "error=\"%s\"", hoststore_errmsg(hs));
+	hoststore_close(hs);
+	free(path);
+	return rc < 0 ? MUSTER_EXIT_RUNTIME : MUSTER_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum {
+		O_CSV = 256,
+		O_TABLE,
+		O_DB,
+		O_NOSTORE,
+		O_MAXH,
+		O_PROMISC,
+		O_OUI,
+		O_P0F,
+		O_RULES,
+		O_P0FLOG,
+		O_STATS,
+		O_LOGLEVEL
+	};
+	static const struct option longopts[] = {
+	        {"interface", required_argument, NULL, 'i'},
+	        {"read", required_argument, NULL, 'r'},
+	        {"duration", required_argument, NULL, 'd'},
+	        {"json", no_argument, NULL, 'j'},
+	        {"csv", no_argument, NULL, O_CSV},
+	        {"table", no_argument, NULL, O_TABLE},
+	        {"state-dir", required_argument, NULL, 's'},
+	        {"db", required_argument, NULL, O_DB},
+	        {"no-store", no_argument, NULL, O_NOSTORE},
+	        {"max-hosts", required_argument, NULL, O_MAXH},
+	        {"promisc", no_argument, NULL, O_PROMISC},
+	        {"oui-dir", required_argument, NULL, O_OUI},
+	        {"p0f-fp", required_argument, NULL, O_P0F},
+	        {"rules-dir", required_argument, NULL, O_RULES},
+	        {"p0f-log", no_argument, NULL, O_P0FLOG},
+	        {"stats", no_argument, NULL, O_STATS},
+	        {"log-level", required_argument, NULL, O_LOGLEVEL},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct opts o = {.fmt = OUTPUT_TABLE, .max_hosts = DEFAULT_MAX_HOSTS};
+	enum log_level lvl = LOG_INFO_;
+	bool hosts_cmd = false;
+	int ch;
+
+	log_init("muster-sensor", false, LOG_INFO_);
+	if (argc > 1 && strcmp(argv[1], "hosts") == 0) {
+		hosts_cmd = true;
+		argv++;
+		argc--;
+	}
+	while ((ch = getopt_long(argc, argv, "i:r:d:js:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			o.iface = optarg;
+			break;
+		case 'r':
+			o.file = optarg;
+			break;
+		case 'd':
+			if (!parse_secs(optarg, &o.duration)) {
+				fprintf(stderr,
+				        "muster-sensor: --duration: not a number of seconds: "
+				        "'%s'\n",
+				        optarg);
+				return MUSTER_EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			o.fmt = OUTPUT_JSON;
+			break;
+		case O_CSV:
+			o.fmt = OUTPUT_CSV;
+			break;
+		case O_TABLE:
+			o.fmt = OUTPUT_TABLE;
+			break;
+		case 's':
+			o.state_dir = optarg;
+			break;
+		case O_DB:
+			o.db = optarg;
+			break;
+		case O_NOSTORE:
+			o.no_store = true;
+			break;
+		case O_MAXH:
+			if (!parse_ulong(optarg, 16, 1u << 24, &o.max_hosts)) {
+				fprintf(stderr,
+				        "muster-sensor: --max-hosts: want 16..16777216, got '%s'\n",
+				        optarg);
+				return MUSTER_EXIT_USAGE;
+			}
+			break;
+		case O_PROMISC:
+			o.promisc = true;
+			break;
+		case O_OUI:
+			o.oui_dir = optarg;
+			break;
+		case O_P0F:
+			o.p0f_path = optarg;
+			break;
+		case O_RULES:
+			o.rules_dir = optarg;
+			break;
+		case O_P0FLOG:
+			o.p0f_log = true;
+			break;
+		case O_STATS:
+			o.stats = true;
+			break;
+		case O_LOGLEVEL:
+			if (!log_level_parse(optarg, &lvl)) {
+				fprintf(stderr, "muster-sensor: --log-level: want error, warn, "
+				                "info or debug\n");
+				return MUSTER_EXIT_USAGE;
+			}
+			log_set_level(lvl);
+			break;
+		case 'h':
+			usage(stdout);
+			return MUSTER_EXIT_OK;
+		case 'V':
+			printf("muster-sensor %s\n", MUSTER_VERSION);
+			return MUSTER_EXIT_OK;
+		default:
+			usage(stderr);
+			return MUSTER_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "muster-sensor: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return MUSTER_EXIT_USAGE;
+	}
+	if (hosts_cmd)
+		return cmd_hosts(&o);
+	if ((o.iface == NULL) == (o.file == NULL)) {
+		fprintf(stderr, "muster-sensor: give exactly one of -i IFACE or -r FILE\n");
+		usage(stderr);
+		return MUSTER_EXIT_USAGE;
+	}
+	if (o.file && o.duration > 0) {
+		fprintf(stderr, "muster-sensor: --duration applies to live capture (-i) only\n");
+		return MUSTER_EXIT_USAGE;
+	}
+	return cmd_capture(&o);
+}

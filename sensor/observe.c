@@ -1,0 +1,755 @@
+/*
+ * observe.c - the passive decode chain: link layer, ARP / IPv4 / IPv6, then
+ * NDP, DHCP, DHCPv6, mDNS, LLMNR, NetBIOS, SSDP, TCP SYN and LLDP/CDP, each
+ * turned into facts about the host that sent it.
+ *
+ * Which host a fact belongs to: the frame's source MAC, except DHCP (the
+ * client hardware address, since relays forward it) and NDP advertisements
+ * (the target link-layer address option). An IPv4 address is credited to a
+ * MAC only from link-local evidence (ARP, DHCP, mDNS, LLMNR, NetBIOS, SSDP)
+ * or from a TCP SYN whose TTL shows it was not routed, so a router's MAC
+ * does not collect the addresses of every host behind it.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pcap/dlt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cursor.h"
+#include "common/muster.h"
+#include "common/text.h"
+#include "sensor/decode/arp.h"
+#include "sensor/decode/cdp.h"
+#include "sensor/decode/dhcp.h"
+#include "sensor/decode/dhcpv6.h"
+#include "sensor/decode/dns.h"
+#include "sensor/decode/ether.h"
+#include "sensor/decode/icmpv6.h"
+#include "sensor/decode/ipv4.h"
+#include "sensor/decode/ipv6.h"
+#include "sensor/decode/lldp.h"
+#include "sensor/decode/nbns.h"
+#include "sensor/decode/ssdp.h"
+#include "sensor/decode/tcp.h"
+#include "sensor/decode/udp.h"
+#include "sensor/fingerprint/fp.h"
+#include "sensor/fingerprint/p0f.h"
+#include "sensor/fingerprint/rules.h"
+#include "sensor/hosts.h"
+#include "sensor/observe.h"
+
+static const char *const counter_names[OBS__COUNT] = {
+        [OBS_PACKETS] = "packets",
+        [OBS_LINKTYPE_SKIPPED] = "linktype_skipped",
+        [OBS_MALFORMED_L2] = "malformed_l2",
+        [OBS_MALFORMED_ARP] = "malformed_arp",
+        [OBS_MALFORMED_IP] = "malformed_ip",
+        [OBS_MALFORMED_ICMPV6] = "malformed_icmpv6",
+        [OBS_MALFORMED_UDP] = "malformed_udp",
+        [OBS_MALFORMED_TCP] = "malformed_tcp",
+        [OBS_MALFORMED_DHCP] = "malformed_dhcp",
+        [OBS_MALFORMED_DHCPV6] = "malformed_dhcpv6",
+        [OBS_MALFORMED_DNS] = "malformed_dns",
+        [OBS_MALFORMED_NBNS] = "malformed_nbns",
+        [OBS_MALFORMED_SSDP] = "malformed_ssdp",
+        [OBS_MALFORMED_LLDP] = "malformed_lldp",
+        [OBS_MALFORMED_CDP] = "malformed_cdp",
+        [OBS_ARP] = "arp",
+        [OBS_DHCP] = "dhcp",
+        [OBS_DHCPV6] = "dhcpv6",
+        [OBS_MDNS] = "mdns",
+        [OBS_LLMNR] = "llmnr",
+        [OBS_NBNS] = "nbns",
+        [OBS_SSDP] = "ssdp",
+        [OBS_NDP] = "ndp",
+        [OBS_TCP_SYN] = "tcp_syn",
+        [OBS_P0F_MATCH] = "p0f_match",
+        [OBS_LLDP] = "lldp",
+        [OBS_CDP] = "cdp",
+};
+
+struct observer {
+	struct host_table *t;
+	const struct p0f_db *p0f;
+	const struct fp_rules *rules;
+	FILE *p0f_log;
+	uint64_t n[OBS__COUNT];
+	time_t now;
+	/* Decoder outputs are large (DNS keeps 32 records): keep them here, not on the stack. */
+	struct dns_msg dns;
+	struct dhcp_msg dhcp;
+	struct dhcpv6_msg dhcpv6;
+	struct nbns_msg nbns;
+	struct lldp_msg lldp;
+	struct cdp_msg cdp;
+};
+
+/* What the IP layer knows, handed to the transport decoders. */
+struct ipinfo {
+	int ver;
+	const uint8_t *src, *dst; /* 4 or 16 bytes */
+	uint8_t ttl;
+	uint16_t opt_len;
+	uint32_t quirks; /* p0f bits */
+};
+
+struct observer *
+observer_new(struct host_table *t, const struct p0f_db *p0f, const struct fp_rules *rules)
+{
+	struct observer *o = calloc(1, sizeof(*o));
+
+	if (o == NULL)
+		return NULL;
+	o->t = t;
+	o->p0f = p0f;
+	o->rules = rules;
+	return o;
+}
+
+void
+observer_free(struct observer *o)
+{
+	free(o);
+}
+
+void
+observer_set_p0f_log(struct observer *o, FILE *f)
+{
+	o->p0f_log = f;
+}
+
+uint64_t
+observer_counter(const struct observer *o, enum obs_counter c)
+{
+	return (unsigned)c < OBS__COUNT ? o->n[c] : 0;
+}
+
+const char *
+observer_counter_name(enum obs_counter c)
+{
+	return (unsigned)c < OBS__COUNT ? counter_names[c] : "unknown";
+}
+
+uint64_t
+observer_malformed(const struct observer *o)
+{
+	uint64_t sum = 0;
+
+	for (int i = OBS_MALFORMED_L2; i <= OBS_MALFORMED_CDP; i++)
+		sum += o->n[i];
+	return sum;
+}
+
+static void
+add_v4(struct observer *o, struct host *h, const uint8_t a[4])
+{
+	uint32_t v;
+
+	memcpy(&v, a, 4);
+	host_add_v4(o->t, h, v);
+}
+
+/* Apply a rule-file guess for value (kind: what the value is). */
+static void
+rule_guess(struct observer *o, struct host *h, enum fp_kind kind, const void *val, size_t len,
+           enum host_src src)
+{
+	char s[256];
+	struct fp_guess g;
+
+	if (o->rules == NULL || len == 0)
+		return;
+	if (len >= sizeof(s))
+		len = sizeof(s) - 1;
+	memcpy(s, val, len);
+	s[len] = 0;
+	if (fp_rules_match(o->rules, kind, s, &g) && (g.family[0] || g.name[0]))
+		host_add_guess(o->t, h, g.family[0] ? g.family : NULL, g.name[0] ? g.name : NULL,
+		               g.version[0] ? g.version : NULL, g.confidence, src);
+}
+
+/* RFC 826: the sender of any ARP packet is a host; the target of a request is not. */
+static void
+on_arp(struct observer *o, const struct ether_frame *f)
+{
+	struct arp_packet a;
+	struct host *h;
+
+	if (!arp_decode(&f->payload, &a)) {
+		o->n[OBS_MALFORMED_ARP]++;
+		return;
+	}
+	o->n[OBS_ARP]++;
+	if ((h = host_touch(o->t, a.sha, o->now, HSRC_ARP)) == NULL)
+		return;
+	/* A probe (RFC 5227 2.1.1) has sender 0.0.0.0: the host exists, its address is not yet its own. */
+	if (!arp_is_probe(&a))
+		add_v4(o, h, a.spa);
+	/* A reply names its sender; nothing learned about the target beyond its own frames. */
+}
+
+/* RFC 2131: facts about the client, keyed by chaddr (relays keep it). */
+static void
+on_dhcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip, struct cursor *c)
+{
+	struct dhcp_msg *m = &o->dhcp;
+	struct host *h;
+	char prl[DHCP_PRL_STR_MAX];
+
+	if (!dhcp_decode(c, m)) {
+		o->n[OBS_MALFORMED_DHCP]++;
+		return;
+	}
+	o->n[OBS_DHCP]++;
+	if (m->op == 2) {
+		/* A reply: the server (or relay) that sent it is a host too. */
+		if (f->has_src && (h = host_touch(o->t, f->src, o->now, HSRC_DHCP)) != NULL)
+			add_v4(o, h, ip->src);
+		/* DHCPACK (type 5) binds yiaddr to the client (RFC 2131 3.1 step 5). */
+		if (m->msg_type == 5 && m->htype == 1 && m->hlen == 6 &&
+		    (h = host_touch(o->t, m->chaddr, o->now, HSRC_DHCP)) != NULL)
+			add_v4(o, h, m->yiaddr);
+		return;
+	}
+	if (m->htype != 1 || m->hlen != 6)
+		return;
+	if ((h = host_touch(o->t, m->chaddr, o->now, HSRC_DHCP)) == NULL)
+		return;
+	/* ciaddr is filled only by a client that holds its address (RFC 2131 4.4.5). */
+	add_v4(o, h, m->ciaddr);
+	if (m->hostname.present)
+		host_add_name(o->t, h, m->hostname.v, m->hostname.len, HSRC_DHCP);
+	if (m->has_fqdn && m->fqdn.len)
+		host_add_name(o->t, h, m->fqdn.text, m->fqdn.len, HSRC_DHCP);
+	if (m->vendor_class.present) {
+		host_set_str(o->t, h, &h->dhcp_vendor_class, m->vendor_class.v,
+		             m->vendor_class.len);
+		rule_guess(o, h, FP_DHCP_VENDOR, m->vendor_class.v, m->vendor_class.len, HSRC_DHCP);
+	}
+	if (m->prl.present && m->prl.len) {
+		size_t n = dhcp_prl_format(m->prl.v, m->prl.len, prl, sizeof(prl));
+		host_set_str(o->t, h, &h->dhcp_prl, prl, n);
+		/* The vendor class, when it matched, is the better evidence: keep its guess. */
+		if (!m->vendor_class.present)
+			rule_guess(o, h, FP_DHCP_PRL, prl, n, HSRC_DHCP);
+		else {
+			struct fp_guess g;
+			bool had = false;
+			for (int i = 0; i < h->n_guesses; i++)
+				had |= h->guesses[i].src == HSRC_DHCP;
+			if (!had && o->rules && fp_rules_match(o->rules, FP_DHCP_PRL, prl, &g))
+				rule_guess(o, h, FP_DHCP_PRL, prl, n, HSRC_DHCP);
+		}
+	}
+	if (m->client_id.present && m->client_id.len > 1) {
+		char hex[3 * DHCP_OPT_MAX + 1];
+		size_t k = 0;
+		for (size_t i = 0; i < m->client_id.len && k + 4 < sizeof(hex); i++)
+			k += (size_t)snprintf(hex + k, sizeof(hex) - k, i ? ":%02x" : "%02x",
+			                      m->client_id.v[i]);
+		host_set_str(o->t, h, &h->dhcp_client_id, hex, k);
+	}
+}
+
+/* RFC 8415: DHCPv6 clients; the DUID may carry the MAC, the FQDN a name. */
+static void
+on_dhcpv6(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip,
+          struct cursor *c)
+{
+	struct dhcpv6_msg *m = &o->dhcpv6;
+	struct host *h;
+
+	if (!dhcpv6_decode(c, m)) {
+		o->n[OBS_MALFORMED_DHCPV6]++;
+		return;
+	}
+	o->n[OBS_DHCPV6]++;
+	if (m->is_relay || !f->has_src)
+		return;
+	if ((h = host_touch(o->t, f->src, o->now, HSRC_DHCPV6)) == NULL)
+		return;
+	if (ip->ver == 6 && ip->src[0] == 0xfe && (ip->src[1] & 0xc0) == 0x80)
+		host_add_v6(o->t, h, ip->src);
+	if (m->has_fqdn && m->fqdn.len)
+		host_add_name(o->t, h, m->fqdn.text, m->fqdn.len, HSRC_DHCPV6);
+	if (m->has_vendor_class && m->nvendor_class)
+		rule_guess(o, h, FP_DHCP_VENDOR, m->vendor_class[0].v, m->vendor_class[0].len,
+		           HSRC_DHCPV6);
+}
+
+static bool
+name_ends_with(const struct dns_name *n, const char *suffix)
+{
+	size_t sl = strlen(suffix);
+
+	return n->len >= sl && strncasecmp((const char *)n->text + n->len - sl, suffix, sl) == 0;
+}
+
+/*
+ * mDNS (RFC 6762) and LLMNR (RFC 4795) responses: the owner names of the
+ * A/AAAA records that match the sender's address are its host names;
+ * SRV records are its services; device-info TXT says what it is.
+ */
+static void
+on_dns(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip, struct cursor *c,
+       bool mdns)
+{
+	struct dns_msg *m = &o->dns;
+	enum host_src src = mdns ? HSRC_MDNS : HSRC_LLMNR;
+	struct host *h;
+
+	if (!dns_decode(c, mdns, m)) {
+		o->n[OBS_MALFORMED_DNS]++;
+		return;
+	}
+	o->n[mdns ? OBS_MDNS : OBS_LLMNR]++;
+	if (!f->has_src || (h = host_touch(o->t, f->src, o->now, src)) == NULL)
+		return;
+	if (ip->ver == 4)
+		add_v4(o, h, ip->src);
+	else if (ip->src[0] == 0xfe && (ip->src[1] & 0xc0) == 0x80)
+		host_add_v6(o->t, h, ip->src);
+	if (!m->qr)
+		return; /* a query names what the sender looks for, not itself */
+	for (unsigned i = 0; i < m->nrrs; i++) {
+		const struct dns_rr *rr = &m->rr[i];
+		const uint8_t *v;
+		size_t vlen;
+
+		switch (rr->type) {
+		case DNS_T_A:
+			if (ip->ver == 4 && memcmp(rr->u.a, ip->src, 4) == 0)
+				host_add_name(o->t, h, rr->name.text, rr->name.len, src);
+			else if (mdns && ip->ver == 6)
+				host_add_name(o->t, h, rr->name.text, rr->name.len, src);
+			if (mdns)
+				add_v4(o, h, rr->u.a);
+			break;
+		case DNS_T_AAAA:
+			if (ip->ver == 6 && memcmp(rr->u.aaaa, ip->src, 16) == 0)
+				host_add_name(o->t, h, rr->name.text, rr->name.len, src);
+			if (mdns)
+				host_add_v6(o->t, h, rr->u.aaaa);
+			break;
+		case DNS_T_SRV:
+			/* "Name._ssh._tcp.local" on port 22: a service of the sender. */
+			if (mdns && name_ends_with(&rr->name, "._tcp.local")) {
+				const char *svc = memchr(rr->name.text, '_', rr->name.len);
+				char type[64] = "";
+				if (svc) {
+					size_t l = strcspn(svc, ".");
+					if (l >= sizeof(type))
+						l = sizeof(type) - 1;
+					memcpy(type, svc + 1, l ? l - 1 : 0);
+					type[l ? l - 1 : 0] = 0;
+				}
+				host_add_service(o->t, h, IPPROTO_TCP, rr->u.srv.port, NULL,
+				                 type[0] ? type : NULL);
+			}
+			break;
+		case DNS_T_PTR:
+			/* "_workstation._tcp.local" and kin say what the host offers. */
+			if (mdns)
+				rule_guess(o, h, FP_MDNS_SERVICE, rr->name.text, rr->name.len, src);
+			break;
+		case DNS_T_TXT:
+			if (mdns && dns_txt_find(rr, "model", &v, &vlen))
+				rule_guess(o, h, FP_MDNS_MODEL, v, vlen, src);
+			break;
+		case DNS_T_HINFO:
+			if (rr->u.hinfo.os_len)
+				rule_guess(o, h, FP_MDNS_MODEL, rr->u.hinfo.os, rr->u.hinfo.os_len,
+				           src);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* RFC 1002 4.2: NetBIOS registrations and answers name their sender. */
+static void
+on_nbns(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip, struct cursor *c)
+{
+	struct nbns_msg *m = &o->nbns;
+	struct host *h;
+
+	if (!nbns_decode(c, m)) {
+		o->n[OBS_MALFORMED_NBNS]++;
+		return;
+	}
+	o->n[OBS_NBNS]++;
+	if (!f->has_src || (h = host_touch(o->t, f->src, o->now, HSRC_NETBIOS)) == NULL)
+		return;
+	if (ip->ver == 4)
+		add_v4(o, h, ip->src);
+	bool claims = (!m->response &&
+	               (m->opcode == NBNS_OP_REGISTRATION || m->opcode == NBNS_OP_REFRESH ||
+	                m->opcode == NBNS_OP_REFRESH_ALT || m->opcode == NBNS_OP_MULTIHOMED)) ||
+	              (m->response && m->opcode == NBNS_OP_QUERY && m->rcode == 0 && m->nnb);
+	if (claims && m->has_rr && m->rrname.len) {
+		bool group = m->nnb && (m->nb[0].flags & 0x8000);
+		/* Unique workstation (0x00) and server (0x20) names are the machine's name. */
+		if (!group && (m->rrname.suffix == 0x00 || m->rrname.suffix == 0x20))
+			host_add_name(o->t, h, m->rrname.name, m->rrname.len, HSRC_NETBIOS);
+	}
+	if (m->has_nbstat) {
+		for (unsigned i = 0; i < m->nbstat.nnames; i++) {
+			const struct nbns_node_name *nn = &m->nbstat.names[i];
+			if (!nn->group && nn->suffix == 0x00)
+				host_add_name(o->t, h, nn->name, nn->len, HSRC_NETBIOS);
+		}
+	}
+}
+
+/* UPnP DA 1.1 section 1: SSDP NOTIFY and M-SEARCH answers carry SERVER. */
+static void
+on_ssdp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip, struct cursor *c)
+{
+	struct ssdp_msg m;
+	struct host *h;
+	char server[TEXT_BANNER_MAX + 1];
+
+	if (!ssdp_decode(c, &m)) {
+		o->n[OBS_MALFORMED_SSDP]++;
+		return;
+	}
+	o->n[OBS_SSDP]++;
+	if (!f->has_src || (h = host_touch(o->t, f->src, o->now, HSRC_SSDP)) == NULL)
+		return;
+	if (ip->ver == 4)
+		add_v4(o, h, ip->src);
+	if (m.kind != SSDP_MSEARCH && m.server.len) {
+		size_t n = m.server.len < sizeof(server) - 1 ? m.server.len : sizeof(server) - 1;
+		memcpy(server, m.server.p, n);
+		server[n] = 0;
+		host_add_service(o->t, h, IPPROTO_UDP, 1900, server, "ssdp");
+		rule_guess(o, h, FP_SSDP_SERVER, m.server.p, m.server.len, HSRC_SSDP);
+	}
+}
+
+static void
+on_udp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip,
+       const struct cursor *in)
+{
+	struct udp_datagram u;
+
+	if (!udp_decode(in, &u)) {
+		o->n[OBS_MALFORMED_UDP]++;
+		return;
+	}
+	struct cursor c = u.payload;
+	if ((u.sport == 68 && u.dport == 67) || (u.sport == 67 && u.dport == 68) ||
+	    (u.sport == 67 && u.dport == 67))
+		on_dhcp(o, f, ip, &c);
+	else if (u.dport == 547 || u.sport == 547)
+		on_dhcpv6(o, f, ip, &c);
+	else if (u.sport == 5353 || u.dport == 5353)
+		on_dns(o, f, ip, &c, true);
+	else if (u.sport == 5355 || u.dport == 5355)
+		on_dns(o, f, ip, &c, false);
+	else if (u.sport == 137 || u.dport == 137)
+		on_nbns(o, f, ip, &c);
+	else if (u.dport == 1900 || u.sport == 1900)
+		on_ssdp(o, f, ip, &c);
+}
+
+static uint32_t
+p0f_quirks(const struct ipinfo *ip, const struct tcp_segment *t)
+{
+	uint32_t q = ip->quirks;
+	static const struct {
+		uint32_t tcp, p0f;
+	} map[] = {
+	        {TCP_Q_SEQ_MINUS, P0F_Q_SEQ_ZERO},  {TCP_Q_ACK_PLUS, P0F_Q_ACK_NZ},
+	        {TCP_Q_ACK_MINUS, P0F_Q_ACK_ZERO},  {TCP_Q_UPTR_PLUS, P0F_Q_UPTR_NZ},
+	        {TCP_Q_URGF_PLUS, P0F_Q_URG},       {TCP_Q_PUSHF_PLUS, P0F_Q_PUSH},
+	        {TCP_Q_TS1_MINUS, P0F_Q_TS1_ZERO},  {TCP_Q_TS2_PLUS, P0F_Q_TS2_NZ},
+	        {TCP_Q_OPT_PLUS, P0F_Q_OPT_NZ_PAD}, {TCP_Q_EXWS, P0F_Q_EXWS},
+	        {TCP_Q_BAD, P0F_Q_BAD_OPT},         {TCP_Q_ECN, P0F_Q_ECN},
+	};
+
+	for (size_t i = 0; i < MUSTER_NELEM(map); i++)
+		if (t->quirks & map[i].tcp)
+			q |= map[i].p0f;
+	return q;
+}
+
+static void
+log_p0f(struct observer *o, const struct ipinfo *ip, const struct tcp_segment *t, bool synack,
+        const struct p0f_match *m, bool matched)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	int af = ip->ver == 4 ? AF_INET : AF_INET6;
+
+	inet_ntop(af, ip->src, s, sizeof(s));
+	inet_ntop(af, ip->dst, d, sizeof(d));
+	fprintf(o->p0f_log, "%s %s/%u -> %s/%u os=", synack ? "syn+ack" : "syn", s, t->sport, d,
+	        t->dport);
+	if (matched)
+		fprintf(o->p0f_log, "%s:%s%s%s%s dist=%d\n", m->label->generic ? "g" : "s",
+		        m->label->name, m->label->flavor[0] ? " " : "", m->label->flavor,
+		        m->fuzzy ? " (fuzzy)" : "", m->distance);
+	else
+		fprintf(o->p0f_log, "???\n");
+}
+
+/* SYN and SYN+ACK: p0f signature matching (RFC 9293 3.1 header, RFC 7323 options). */
+static void
+on_tcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip,
+       const struct cursor *in)
+{
+	struct tcp_segment t;
+	struct p0f_tcp_obs obs = {0};
+	struct p0f_match m;
+	struct fp_guess g;
+	struct host *h;
+	bool synack, matched;
+
+	if (!tcp_decode(in, &t)) {
+		o->n[OBS_MALFORMED_TCP]++;
+		return;
+	}
+	synack = tcp_is_synack(&t);
+	if (!synack && !tcp_is_syn(&t))
+		return;
+	o->n[OBS_TCP_SYN]++;
+	if (o->p0f == NULL)
+		return;
+	obs.ip_ver = (uint8_t)ip->ver;
+	obs.ttl = ip->ttl;
+	obs.ip_opt_len = ip->opt_len;
+	obs.has_mss = t.has_mss;
+	obs.mss = t.mss;
+	obs.win = t.window;
+	obs.wscale = t.has_ws ? (int8_t)(t.ws > 127 ? 127 : t.ws) : -1;
+	obs.olayout_len = t.n_opts > P0F_MAX_OPTS ? P0F_MAX_OPTS : t.n_opts;
+	memcpy(obs.olayout, t.opt_kinds, obs.olayout_len);
+	obs.eol_pad = t.eol_pad;
+	obs.quirks = p0f_quirks(ip, &t);
+	obs.payload = t.has_payload;
+	obs.syn_ack = synack;
+	matched = p0f_match_tcp(o->p0f, &obs, &m);
+	if (matched)
+		o->n[OBS_P0F_MATCH]++;
+	if (o->p0f_log)
+		log_p0f(o, ip, &t, synack, &m, matched);
+	/* Only an unrouted sender (distance 0) is the owner of the frame's source MAC. */
+	if (!matched || m.distance != 0 || !f->has_src)
+		return;
+	if ((h = host_touch(o->t, f->src, o->now, HSRC_TCP)) == NULL)
+		return;
+	if (ip->ver == 4)
+		add_v4(o, h, ip->src);
+	else
+		host_add_v6(o->t, h, ip->src);
+	if (p0f_match_to_guess(&m, &g))
+		host_add_guess(o->t, h, g.family[0] ? g.family : NULL, g.name[0] ? g.name : NULL,
+		               g.version[0] ? g.version : NULL, g.confidence, HSRC_P0F);
+}
+
+/* RFC 4861: solicitations and advertisements tell who holds which address. */
+static void
+on_icmpv6(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip,
+          const struct cursor *in)
+{
+	struct icmpv6_msg m;
+	struct host *h;
+	static const uint8_t unspec[16];
+	bool dad;
+
+	if (!icmpv6_decode(in, &m)) {
+		o->n[OBS_MALFORMED_ICMPV6]++;
+		return;
+	}
+	if (!icmpv6_is_ndp(&m))
+		return;
+	o->n[OBS_NDP]++;
+	dad = memcmp(ip->src, unspec, 16) == 0;
+	switch (m.type) {
+	case ICMPV6_ND_NA:
+		/* The advertiser owns the target; the option names its MAC (4.4). */
+		if ((h = host_touch(o->t, m.has_tll ? m.tll : f->src, o->now, HSRC_NDP)) != NULL)
+			host_add_v6(o->t, h, m.target);
+		break;
+	case ICMPV6_ND_NS:
+		if (!f->has_src || (h = host_touch(o->t, f->src, o->now, HSRC_NDP)) == NULL)
+			break;
+		/* A DAD probe (source ::) claims the target for the sender (RFC 4862 5.4.2). */
+		host_add_v6(o->t, h, dad ? m.target : ip->src);
+		break;
+	case ICMPV6_ND_RS:
+	case ICMPV6_ND_RA:
+		if (!f->has_src || (h = host_touch(o->t, f->src, o->now, HSRC_NDP)) == NULL)
+			break;
+		if (!dad)
+			host_add_v6(o->t, h, ip->src);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_ipv4(struct observer *o, const struct ether_frame *f)
+{
+	struct ipv4_packet p;
+	struct ipinfo ip = {0};
+
+	if (!ipv4_decode(&f->payload, &p)) {
+		o->n[OBS_MALFORMED_IP]++;
+		return;
+	}
+	if (!p.has_l4)
+		return;
+	ip.ver = 4;
+	ip.src = p.src;
+	ip.dst = p.dst;
+	ip.ttl = p.ttl;
+	ip.opt_len = p.opt_len;
+	if (p.quirks & IPV4_Q_DF)
+		ip.quirks |= P0F_Q_DF;
+	if (p.quirks & IPV4_Q_ID_PLUS)
+		ip.quirks |= P0F_Q_ID_NZ;
+	if (p.quirks & IPV4_Q_ID_MINUS)
+		ip.quirks |= P0F_Q_ID_ZERO;
+	if (p.quirks & IPV4_Q_ECN)
+		ip.quirks |= P0F_Q_ECN;
+	if (p.quirks & IPV4_Q_ZERO_PLUS)
+		ip.quirks |= P0F_Q_MBZ_NZ;
+	if (p.proto == IPPROTO_UDP)
+		on_udp(o, f, &ip, &p.payload);
+	else if (p.proto == IPPROTO_TCP)
+		on_tcp(o, f, &ip, &p.payload);
+}
+
+static void
+on_ipv6(struct observer *o, const struct ether_frame *f)
+{
+	struct ipv6_packet p;
+	struct ipinfo ip = {0};
+	struct host *h;
+
+	if (!ipv6_decode(&f->payload, &p)) {
+		o->n[OBS_MALFORMED_IP]++;
+		return;
+	}
+	/* Link-local sources are always on this link: credit them to the sender. */
+	if (p.src[0] == 0xfe && (p.src[1] & 0xc0) == 0x80 && f->has_src &&
+	    (h = host_find(o->t, f->src)) != NULL)
+		host_add_v6(o->t, h, p.src);
+	if (!p.has_l4)
+		return;
+	ip.ver = 6;
+	ip.src = p.src;
+	ip.dst = p.dst;
+	ip.ttl = p.hop_limit;
+	ip.opt_len = (uint16_t)(p.n_ext ? 8 * p.n_ext : 0);
+	if (p.quirks & IPV6_Q_FLOW)
+		ip.quirks |= P0F_Q_FLOW;
+	if (p.quirks & IPV6_Q_ECN)
+		ip.quirks |= P0F_Q_ECN;
+	if (p.proto == IPPROTO_UDP)
+		on_udp(o, f, &ip, &p.payload);
+	else if (p.proto == IPPROTO_TCP)
+		on_tcp(o, f, &ip, &p.payload);
+	else if (p.proto == IPPROTO_ICMPV6)
+		on_icmpv6(o, f, &ip, &p.payload);
+}
+
+/* IEEE 802.1AB: a switch or host announcing itself; its system name and description. */
+static void
+on_lldp(struct observer *o, const struct ether_frame *f)
+{
+	struct lldp_msg *l = &o->lldp;
+	struct host *h;
+	struct cursor c = f->payload;
+
+	if (!lldp_decode(&c, l)) {
+		o->n[OBS_MALFORMED_LLDP]++;
+		return;
+	}
+	o->n[OBS_LLDP]++;
+	if (!f->has_src || (h = host_touch(o->t, f->src, o->now, HSRC_LLDP)) == NULL)
+		return;
+	if (l->sys_name.len)
+		host_add_name(o->t, h, l->sys_name.v, l->sys_name.len, HSRC_LLDP);
+	if (l->sys_desc.len)
+		rule_guess(o, h, FP_LLDP_SYSDESC, l->sys_desc.v, l->sys_desc.len, HSRC_LLDP);
+}
+
+/* CDP over SNAP: device id, platform and software version. */
+static void
+on_cdp(struct observer *o, const struct ether_frame *f)
+{
+	struct cdp_msg *p = &o->cdp;
+	struct host *h;
+	struct cursor c = f->payload;
+
+	if (!cdp_decode(&c, p)) {
+		o->n[OBS_MALFORMED_CDP]++;
+		return;
+	}
+	o->n[OBS_CDP]++;
+	if (!f->has_src || (h = host_touch(o->t, f->src, o->now, HSRC_CDP)) == NULL)
+		return;
+	if (p->device_id.len)
+		host_add_name(o->t, h, p->device_id.p, p->device_id.len, HSRC_CDP);
+	if (p->software.len)
+		rule_guess(o, h, FP_LLDP_SYSDESC, p->software.p, p->software.len, HSRC_CDP);
+	else if (p->platform.len)
+		rule_guess(o, h, FP_CDP_PLATFORM, p->platform.p, p->platform.len, HSRC_CDP);
+}
+
+void
+observer_packet(struct observer *o, int dlt, const struct timeval *ts, const uint8_t *data,
+                size_t caplen)
+{
+	struct cursor in = cursor_init(data, caplen);
+	struct ether_frame f;
+	bool ok;
+
+	o->n[OBS_PACKETS]++;
+	o->now = ts->tv_sec;
+	switch (dlt) {
+	case DLT_EN10MB:
+		ok = ether_decode(&in, &f);
+		break;
+	case DLT_LINUX_SLL:
+		ok = ether_decode_sll(&in, &f);
+		break;
+	case DLT_LINUX_SLL2:
+		ok = ether_decode_sll2(&in, &f);
+		break;
+	default:
+		o->n[OBS_LINKTYPE_SKIPPED]++;
+		return;
+	}
+	if (!ok) {
+		o->n[OBS_MALFORMED_L2]++;
+		return;
+	}
+	if (ether_is_lldp(&f)) {
+		on_lldp(o, &f);
+		return;
+	}
+	if (ether_is_cdp(&f)) {
+		on_cdp(o, &f);
+		return;
+	}
+	switch (f.ethertype) {
+	case ETHER_TYPE_ARP:
+		on_arp(o, &f);
+		break;
+	case ETHER_TYPE_IPV4:
+		on_ipv4(o, &f);
+		break;
+	case ETHER_TYPE_IPV6:
+		on_ipv6(o, &f);
+		break;
+	default:
+		break;
+	}
+}
