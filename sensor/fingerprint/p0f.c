@@ -720,50 +720,64 @@ p0f_guess_ittl(unsigned ttl)
 	return 255;
 }
 
-/* Values the window may be a multiple of, worked out once per observation. */
-struct win_bases {
-	uint32_t mss[4];
-	unsigned nmss;
-	uint32_t mtu[3];
-	unsigned nmtu;
+/* The window as a multiple of some MSS or MTU: n 0 when it is none. */
+struct win_multi {
+	uint32_t n;
+	bool mtu; /* a multiple of an MTU ("mtu*N"), else of an MSS ("mss*N") */
 };
 
-static void
-add_base(uint32_t *arr, unsigned *n, uint32_t v)
-{
-	if (v > 0)
-		arr[(*n)++] = v;
-}
-
 /*
- * "mss*N" windows are computed from the MSS a stack advertises, or from it
- * less the 12 bytes of a timestamp option; a SYN+ACK may size its window from
- * the peer's MSS. "mtu*N" windows from the link MTU: MSS plus the IP and TCP
- * headers (40 bytes over IPv4, 60 over IPv6).
+ * p0f (fp_tcp.c, detect_win_multi) takes the first of these bases that
+ * divides the window, and an "mss*N" or "mtu*N" signature matches only that
+ * N: the MSS; the MSS less the 12 bytes of a timestamp option (when the own
+ * timestamp is non-zero); 1460 and 1448, an MSS from an interface with a
+ * 1500-byte MTU (IPv6 also 1440 and 1428); as MTUs, the MSS plus 40 (plus 60
+ * on IPv6) and 1500; on a SYN+ACK, the MSS of the SYN it answers and that
+ * less 12. No multiple when the window is 0 or the MSS is absent or below
+ * 100. p0f also tries the MSS plus the actual header lengths as an MTU,
+ * which an observation does not carry; the link MTU (o->mtu), when known,
+ * is tried last.
  */
-static void
-win_bases(const struct p0f_tcp_obs *o, struct win_bases *w)
+static struct win_multi
+win_multi(const struct p0f_tcp_obs *o)
 {
-	bool ts = memchr(o->olayout, P0F_OPT_TS, o->olayout_len) != NULL;
-	uint32_t hdr = o->ip_ver == 6 ? 60 : 40;
+	bool v6 = o->ip_ver == 6;
+	bool ts1 = memchr(o->olayout, P0F_OPT_TS, o->olayout_len) != NULL &&
+	           !(o->quirks & P0F_Q_TS1_ZERO);
+	uint32_t mss = o->has_mss ? o->mss : 0, peer = o->syn_ack ? o->syn_mss : 0;
+	const struct {
+		uint32_t base;
+		bool mtu, use;
+	} c[] = {
+	        {mss, false, true},
+	        {mss - 12, false, ts1},
+	        {1460, false, true},
+	        {1448, false, true},
+	        {1440, false, v6},
+	        {1428, false, v6},
+	        {mss + 40, true, true},
+	        {mss + 60, true, v6},
+	        {1500, true, true},
+	        {peer, false, peer > 0},
+	        {peer - 12, false, peer > 12},
+	        {o->mtu, true, o->mtu > 0},
+	};
+	struct win_multi w = {0, false};
 
-	memset(w, 0, sizeof(*w));
-	if (o->has_mss) {
-		add_base(w->mss, &w->nmss, o->mss);
-		if (ts && o->mss > 12)
-			add_base(w->mss, &w->nmss, o->mss - 12u);
-		add_base(w->mtu, &w->nmtu, o->mss + hdr);
+	if (o->win == 0 || mss < 100)
+		return w;
+	for (size_t i = 0; i < MUSTER_NELEM(c); i++) {
+		if (c[i].use && o->win % c[i].base == 0) {
+			w.n = o->win / c[i].base;
+			w.mtu = c[i].mtu;
+			break;
+		}
 	}
-	if (o->syn_ack && o->syn_mss > 0) {
-		add_base(w->mss, &w->nmss, o->syn_mss);
-		if (ts && o->syn_mss > 12)
-			add_base(w->mss, &w->nmss, o->syn_mss - 12u);
-	}
-	add_base(w->mtu, &w->nmtu, o->mtu);
+	return w;
 }
 
 static bool
-win_ok(const struct sig *s, const struct p0f_tcp_obs *o, const struct win_bases *w)
+win_ok(const struct sig *s, const struct p0f_tcp_obs *o, const struct win_multi *w)
 {
 	switch (s->win_type) {
 	case WIN_ANY:
@@ -773,15 +787,9 @@ win_ok(const struct sig *s, const struct p0f_tcp_obs *o, const struct win_bases 
 	case WIN_MOD:
 		return o->win % s->win == 0;
 	case WIN_MSS:
-		for (unsigned i = 0; i < w->nmss; i++)
-			if (w->mss[i] * s->win == o->win)
-				return true;
-		return false;
+		return !w->mtu && w->n == s->win;
 	case WIN_MTU:
-		for (unsigned i = 0; i < w->nmtu; i++)
-			if (w->mtu[i] * s->win == o->win)
-				return true;
-		return false;
+		return w->mtu && w->n == s->win;
 	}
 	return false;
 }
@@ -818,7 +826,7 @@ p0f_match_tcp(const struct p0f_db *db, const struct p0f_tcp_obs *o, struct p0f_m
 	uint32_t oq = o->quirks & mask;
 	int32_t omss = o->has_mss ? o->mss : 0;
 	int oscale = o->wscale < 0 ? 0 : o->wscale;
-	struct win_bases w;
+	struct win_multi w;
 	bool have_w = false;
 
 	for (uint32_t i = set->start[h % NBUCKETS]; i < set->start[h % NBUCKETS + 1]; i++) {
@@ -848,7 +856,7 @@ p0f_match_tcp(const struct p0f_db *db, const struct p0f_tcp_obs *o, struct p0f_m
 			fuzzy = true;
 		}
 		if (!have_w) {
-			win_bases(o, &w);
+			w = win_multi(o);
 			have_w = true;
 		}
 		if (!win_ok(s, o, &w))
