@@ -351,8 +351,13 @@ on_dns(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip,
 			break;
 		case DNS_T_PTR:
 			/* "_workstation._tcp.local" and kin say what the host offers. */
-			if (mdns)
-				rule_guess(o, h, FP_MDNS_SERVICE, rr->name.text, rr->name.len, src);
+			if (mdns) {
+				/* Rules name the service type without the domain. */
+				size_t n = rr->name.len;
+				if (name_ends_with(&rr->name, ".local"))
+					n -= 6;
+				rule_guess(o, h, FP_MDNS_SERVICE, rr->name.text, n, src);
+			}
 			break;
 		case DNS_T_TXT:
 			if (mdns && dns_txt_find(rr, "model", &v, &vlen))
