@@ -46,22 +46,32 @@ host_src_parse(const char *name, enum host_src *out)
 	return false;
 }
 
-struct intern {
-	char **v;
-	size_t n, cap;
-};
+/*
+ * The label pool: few distinct labels exist (rule and signature names), so
+ * they are kept once for the process, found through a small hash.
+ */
+static struct {
+	char **v; /* v[0] unused: id 0 means none */
+	uint32_t n, cap;
+	uint16_t *hash; /* open addressing, 0 = empty */
+	uint32_t hmask;
+} labels;
 
 struct host_table {
 	struct host *slots; /* `used` entries live, free ones chained by lru_next */
 	uint32_t used, cap, count, free_head;
-	uint32_t *index; /* hash -> slot, NIL when empty */
+	/* hash -> (MAC, slot); slot NIL when empty. The MAC is kept here so a
+	 * probe does not touch the host records. */
+	struct index_ent {
+		uint64_t key;
+		uint32_t slot;
+	} * index;
 	uint32_t index_mask;
 	uint32_t lru_head, lru_tail; /* head: most recently seen */
 	uint64_t changes, evictions;
 	host_evict_fn evict_fn;
 	host_restore_fn restore_fn;
 	void *hook_arg;
-	struct intern strings;
 };
 
 static uint64_t
@@ -69,13 +79,6 @@ mac_key(const uint8_t m[6])
 {
 	return (uint64_t)m[0] << 40 | (uint64_t)m[1] << 32 | (uint64_t)m[2] << 24 |
 	       (uint64_t)m[3] << 16 | (uint64_t)m[4] << 8 | m[5];
-}
-
-static uint32_t
-mac_hash(const uint8_t m[6])
-{
-	uint64_t k = mac_key(m) * 0x9e3779b97f4a7c15ULL;
-	return (uint32_t)(k >> 32);
 }
 
 struct host_table *
@@ -90,11 +93,12 @@ host_table_new(uint32_t cap)
 		isz <<= 1;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	if ((t->index = malloc(sizeof(uint32_t) * isz)) == NULL) {
+	if ((t->index = malloc(sizeof(*t->index) * isz)) == NULL) {
 		free(t);
 		return NULL;
 	}
-	memset(t->index, 0xff, sizeof(uint32_t) * isz);
+	for (uint32_t i = 0; i < isz; i++)
+		t->index[i].slot = NIL;
 	t->index_mask = isz - 1;
 	t->cap = cap;
 	t->free_head = NIL;
@@ -127,9 +131,6 @@ host_table_free(struct host_table *t)
 		return;
 	for (uint32_t i = t->lru_head; i != NIL; i = t->slots[i].lru_next)
 		host_release(&t->slots[i]);
-	for (size_t i = 0; i < t->strings.n; i++)
-		free(t->strings.v[i]);
-	free(t->strings.v);
 	free(t->slots);
 	free(t->index);
 	free(t);
@@ -143,45 +144,92 @@ host_table_set_hooks(struct host_table *t, host_evict_fn ev, host_restore_fn rs,
 	t->hook_arg = arg;
 }
 
-const char *
-host_intern(struct host_table *t, const char *s)
+static uint32_t
+label_hash(const char *s)
 {
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static bool
+labels_grow(void)
+{
+	uint32_t ncap = labels.cap ? labels.cap * 2 : 64, nmask = ncap * 2 - 1;
+	char **nv = realloc(labels.v, sizeof(*nv) * ncap);
+	uint16_t *nh;
+
+	if (nv == NULL)
+		return false;
+	labels.v = nv;
+	if ((nh = calloc((size_t)nmask + 1, sizeof(*nh))) == NULL)
+		return false;
+	for (uint32_t id = 1; id < labels.n; id++) {
+		uint32_t i = label_hash(labels.v[id]) & nmask;
+		while (nh[i])
+			i = (i + 1) & nmask;
+		nh[i] = (uint16_t)id;
+	}
+	free(labels.hash);
+	labels.hash = nh;
+	labels.hmask = nmask;
+	labels.cap = ncap;
+	return true;
+}
+
+uint16_t
+host_intern(const char *s)
+{
+	uint32_t i;
 	char *d;
 
-	if (s == NULL)
-		return NULL;
-	/* Few distinct labels exist (rule and signature names): linear is fine. */
-	for (size_t i = 0; i < t->strings.n; i++)
-		if (strcmp(t->strings.v[i], s) == 0)
-			return t->strings.v[i];
-	if (t->strings.n == t->strings.cap) {
-		size_t ncap = t->strings.cap ? t->strings.cap * 2 : 32;
-		char **nv = realloc(t->strings.v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return NULL;
-		t->strings.v = nv;
-		t->strings.cap = ncap;
+	if (s == NULL || *s == 0)
+		return 0;
+	if (labels.n == 0)
+		labels.n = 1;
+	if (labels.hash) {
+		for (i = label_hash(s) & labels.hmask; labels.hash[i]; i = (i + 1) & labels.hmask)
+			if (strcmp(labels.v[labels.hash[i]], s) == 0)
+				return labels.hash[i];
 	}
+	if (labels.n > HOST_MAX_LABELS)
+		return 0;
+	if (labels.n >= labels.cap && !labels_grow())
+		return 0;
 	if ((d = text_sanitize_dup(s, strlen(s), TEXT_NAME_MAX)) == NULL)
-		return NULL;
-	t->strings.v[t->strings.n++] = d;
-	return d;
+		return 0;
+	labels.v[labels.n] = d;
+	for (i = label_hash(s) & labels.hmask; labels.hash[i]; i = (i + 1) & labels.hmask)
+		;
+	labels.hash[i] = (uint16_t)labels.n;
+	return (uint16_t)labels.n++;
+}
+
+const char *
+host_label(uint16_t id)
+{
+	return id && id < labels.n ? labels.v[id] : NULL;
+}
+
+static uint32_t
+key_hash(uint64_t k)
+{
+	return (uint32_t)((k * 0x9e3779b97f4a7c15ULL) >> 32);
 }
 
 static uint32_t
 index_find(const struct host_table *t, const uint8_t mac[6], uint32_t *pos)
 {
-	uint32_t i = mac_hash(mac) & t->index_mask;
+	uint64_t k = mac_key(mac);
+	uint32_t i = key_hash(k) & t->index_mask;
 
 	for (;;) {
-		uint32_t s = t->index[i];
-		if (s == NIL) {
+		const struct index_ent *e = &t->index[i];
+		if (e->slot == NIL || e->key == k) {
 			*pos = i;
-			return NIL;
-		}
-		if (memcmp(t->slots[s].mac, mac, 6) == 0) {
-			*pos = i;
-			return s;
+			return e->slot;
 		}
 		i = (i + 1) & t->index_mask;
 	}
@@ -193,17 +241,17 @@ index_remove(struct host_table *t, uint32_t pos)
 {
 	uint32_t i = pos, j = pos;
 
-	t->index[i] = NIL;
+	t->index[i].slot = NIL;
 	for (;;) {
 		uint32_t home;
 		j = (j + 1) & t->index_mask;
-		if (t->index[j] == NIL)
+		if (t->index[j].slot == NIL)
 			return;
-		home = mac_hash(t->slots[t->index[j]].mac) & t->index_mask;
+		home = key_hash(t->index[j].key) & t->index_mask;
 		/* Move j back to i when its home is not cyclically in (i, j]. */
 		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
 			t->index[i] = t->index[j];
-			t->index[j] = NIL;
+			t->index[j].slot = NIL;
 			i = j;
 		}
 	}
@@ -328,7 +376,8 @@ host_touch(struct host_table *t, const uint8_t mac[6], time_t now, enum host_src
 		h->first_seen = now;
 		/* Eviction may have moved entries: find the insert position again. */
 		index_find(t, mac, &pos);
-		t->index[pos] = s;
+		t->index[pos].key = mac_key(mac);
+		t->index[pos].slot = s;
 		lru_push_front(t, s);
 		t->count++;
 		if (t->restore_fn)
@@ -394,21 +443,20 @@ host_add_v6(struct host_table *t, struct host *h, const uint8_t addr[16])
 bool
 host_add_name(struct host_table *t, struct host *h, const void *name, size_t len, enum host_src src)
 {
-	char *s;
+	char tmp[TEXT_NAME_MAX + 1], *s;
 	struct host_name *n;
 
 	while (len > 0 && ((const char *)name)[len - 1] == '.')
 		len--; /* "host.local." and "host.local" are one name */
 	if (len == 0)
 		return false;
-	if ((s = text_sanitize_dup(name, len, TEXT_NAME_MAX)) == NULL)
-		return false;
-	for (int i = 0; i < h->n_names; i++) {
-		if (h->names[i].src == src && strcasecmp(h->names[i].name, s) == 0) {
-			free(s);
+	/* Made safe on the stack first: a name seen again costs no allocation. */
+	text_sanitize(name, len, tmp, sizeof(tmp));
+	for (int i = 0; i < h->n_names; i++)
+		if (h->names[i].src == src && strcasecmp(h->names[i].name, tmp) == 0)
 			return false;
-		}
-	}
+	if ((s = strdup(tmp)) == NULL)
+		return false;
 	if (h->n_names == HOST_MAX_NAMES) {
 		/* Full: the oldest name of the same source makes room, else refuse. */
 		int victim = -1;
@@ -475,14 +523,14 @@ host_add_service(struct host_table *t, struct host *h, uint8_t proto, uint16_t p
 		changed = true;
 	}
 	if (banner) {
-		char *b = text_sanitize_dup(banner, strlen(banner), TEXT_BANNER_MAX);
-		changed |= b && str_update(&sv->banner, b);
-		free(b);
+		char b[TEXT_BANNER_MAX + 1];
+		text_sanitize(banner, strlen(banner), b, sizeof(b));
+		changed |= str_update(&sv->banner, b);
 	}
 	if (product) {
-		char *p = text_sanitize_dup(product, strlen(product), TEXT_NAME_MAX);
-		changed |= p && str_update(&sv->product, p);
-		free(p);
+		char p[TEXT_NAME_MAX + 1];
+		text_sanitize(product, strlen(product), p, sizeof(p));
+		changed |= str_update(&sv->product, p);
 	}
 	if (changed)
 		mark_changed(t, h);
@@ -494,9 +542,9 @@ host_add_guess(struct host_table *t, struct host *h, const char *family, const c
                const char *version, int confidence, enum host_src src)
 {
 	struct host_guess g = {
-	        .family = host_intern(t, family),
-	        .name = host_intern(t, name),
-	        .version = host_intern(t, version),
+	        .family = host_intern(family),
+	        .name = host_intern(name),
+	        .version = host_intern(version),
 	        .confidence = (uint8_t)(confidence < 0     ? 0
 	                                : confidence > 100 ? 100
 	                                                   : confidence),
@@ -509,7 +557,7 @@ host_add_guess(struct host_table *t, struct host *h, const char *family, const c
 			slot = i;
 	if (slot >= 0) {
 		struct host_guess *o = &h->guesses[slot];
-		/* Interned: pointer equality is string equality. */
+		/* Interned: id equality is string equality. */
 		if (o->family == g.family && o->name == g.name && o->version == g.version &&
 		    o->confidence == g.confidence)
 			return false;
@@ -526,18 +574,15 @@ host_add_guess(struct host_table *t, struct host *h, const char *family, const c
 bool
 host_set_str(struct host_table *t, struct host *h, char **field, const void *val, size_t len)
 {
-	char *s;
-	bool changed;
+	char tmp[TEXT_NAME_MAX + 1];
 
 	if (val == NULL || len == 0)
 		return false;
-	if ((s = text_sanitize_dup(val, len, TEXT_NAME_MAX)) == NULL)
+	text_sanitize(val, len, tmp, sizeof(tmp));
+	if (!str_update(field, tmp))
 		return false;
-	changed = str_update(field, s);
-	free(s);
-	if (changed)
-		mark_changed(t, h);
-	return changed;
+	mark_changed(t, h);
+	return true;
 }
 
 uint32_t
@@ -580,13 +625,14 @@ host_best_os(const struct host *h, struct fp_os *out)
 	memset(g, 0, sizeof(g));
 	for (int i = 0; i < h->n_guesses; i++) {
 		const struct host_guess *hg = &h->guesses[i];
-		if (hg->family)
-			fp_copy(g[i].family, sizeof(g[i].family), hg->family, strlen(hg->family));
-		if (hg->name)
-			fp_copy(g[i].name, sizeof(g[i].name), hg->name, strlen(hg->name));
-		if (hg->version)
-			fp_copy(g[i].version, sizeof(g[i].version), hg->version,
-			        strlen(hg->version));
+		const char *fam = host_label(hg->family), *name = host_label(hg->name),
+		           *ver = host_label(hg->version);
+		if (fam)
+			fp_copy(g[i].family, sizeof(g[i].family), fam, strlen(fam));
+		if (name)
+			fp_copy(g[i].name, sizeof(g[i].name), name, strlen(name));
+		if (ver)
+			fp_copy(g[i].version, sizeof(g[i].version), ver, strlen(ver));
 		g[i].confidence = hg->confidence;
 		g[i].source = host_src_name((enum host_src)hg->src);
 	}

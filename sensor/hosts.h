@@ -54,13 +54,11 @@ struct host_service {
 };
 
 /*
- * One OS guess from one kind of evidence. Strings are interned in the
- * table (they live as long as the table) so a guess costs a few words.
+ * One OS guess from one kind of evidence. Its strings are interned
+ * (host_label()): a guess costs 8 bytes, whatever its labels.
  */
 struct host_guess {
-	const char *family;
-	const char *name;
-	const char *version;
+	uint16_t family, name, version; /* host_label() indexes, 0 = none */
 	uint8_t confidence;
 	uint8_t src;
 };
@@ -142,8 +140,13 @@ uint64_t host_table_changes(const struct host_table *t);
 /* Visit every host, most recently seen first. Stops when fn returns non-zero. */
 int host_table_foreach(struct host_table *t, int (*fn)(struct host *, void *), void *arg);
 
-/* Intern a string in the table; the pointer lives as long as the table. */
-const char *host_intern(struct host_table *t, const char *s);
+/*
+ * Intern a label (OS family, name, version) process-wide; 0 for NULL or
+ * when the pool is full (HOST_MAX_LABELS). host_label() turns it back.
+ */
+#define HOST_MAX_LABELS 65535
+uint16_t host_intern(const char *s);
+const char *host_label(uint16_t id);
 
 /*
  * Fill a zeroed host record from a host (vendor from oui, may be NULL).

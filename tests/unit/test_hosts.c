@@ -1,0 +1,208 @@
+/* test_hosts.c - the sensor's host table: keys, caps, LRU eviction, hooks, labels. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include "common/hostrec.h"
+#include "sensor/hosts.h"
+
+static void
+mac_of(uint32_t i, uint8_t m[6])
+{
+	m[0] = 0x00;
+	m[1] = 0x16;
+	m[2] = (uint8_t)(i >> 24);
+	m[3] = (uint8_t)(i >> 16);
+	m[4] = (uint8_t)(i >> 8);
+	m[5] = (uint8_t)i;
+}
+
+static int evicted;
+
+static int
+count_evict(const struct host *h, void *arg)
+{
+	evicted++;
+	return 0;
+}
+
+static void
+test_not_hosts(void **state)
+{
+	struct host_table *t = host_table_new(16);
+	const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	const uint8_t mcast[6] = {0x01, 0x00, 0x5e, 0, 0, 1};
+	const uint8_t zero[6] = {0};
+
+	assert_null(host_touch(t, bcast, 1, HSRC_ARP));
+	assert_null(host_touch(t, mcast, 1, HSRC_ARP));
+	assert_null(host_touch(t, zero, 1, HSRC_ARP));
+	assert_int_equal(host_table_count(t), 0);
+	host_table_free(t);
+	host_table_free(NULL);
+}
+
+/* Fill far past the cap: the least recently seen go, every survivor is findable. */
+static void
+test_lru_eviction_keeps_index_consistent(void **state)
+{
+	struct host_table *t = host_table_new(100);
+	uint8_t m[6];
+
+	evicted = 0;
+	host_table_set_hooks(t, count_evict, NULL, NULL);
+	for (uint32_t i = 0; i < 5000; i++) {
+		mac_of(i, m);
+		assert_non_null(host_touch(t, m, (time_t)i, HSRC_ARP));
+		/* Keep host 7 fresh: it must never be evicted. */
+		mac_of(7, m);
+		if (i >= 7)
+			assert_non_null(host_touch(t, m, (time_t)i, HSRC_ARP));
+	}
+	assert_int_equal(host_table_count(t), 100);
+	assert_int_equal(host_table_evictions(t), 4900);
+	assert_int_equal(evicted, 4900);
+	mac_of(7, m);
+	assert_non_null(host_find(t, m));
+	for (uint32_t i = 4901; i < 5000; i++) {
+		mac_of(i, m);
+		assert_non_null(host_find(t, m));
+	}
+	for (uint32_t i = 0; i < 4900; i++) {
+		if (i == 7)
+			continue;
+		mac_of(i, m);
+		assert_null(host_find(t, m));
+	}
+	host_table_free(t);
+}
+
+static void
+test_addresses_capped_newest_kept(void **state)
+{
+	struct host_table *t = host_table_new(16);
+	uint8_t m[6];
+	struct host *h;
+
+	mac_of(1, m);
+	h = host_touch(t, m, 1, HSRC_ARP);
+	for (uint32_t i = 1; i <= HOST_MAX_V4 + 3; i++)
+		host_add_v4(t, h, htonl(0xc6120000u + i));
+	assert_int_equal(h->n_v4, HOST_MAX_V4);
+	assert_int_equal(ntohl(h->v4[HOST_MAX_V4 - 1]), 0xc6120000u + HOST_MAX_V4 + 3);
+	assert_false(host_add_v4(t, h, htonl(0xc6120000u + HOST_MAX_V4 + 3))); /* duplicate */
+	assert_false(host_add_v4(t, h, htonl(0x7f000001)));                    /* loopback */
+	assert_false(host_add_v4(t, h, htonl(0xe00000fb)));                    /* multicast */
+	host_table_free(t);
+}
+
+static void
+test_names_sanitized_deduplicated(void **state)
+{
+	struct host_table *t = host_table_new(16);
+	uint8_t m[6];
+	struct host *h;
+	const char hostile[] = "evil\x1b[31m\nname";
+
+	mac_of(2, m);
+	h = host_touch(t, m, 1, HSRC_DHCP);
+	assert_true(host_add_name(t, h, "ws-042", 6, HSRC_DHCP));
+	assert_false(host_add_name(t, h, "WS-042", 6, HSRC_DHCP));
+	assert_false(host_add_name(t, h, "ws-042.", 7, HSRC_DHCP));
+	assert_true(host_add_name(t, h, "ws-042", 6, HSRC_NETBIOS));
+	assert_true(host_add_name(t, h, hostile, sizeof(hostile) - 1, HSRC_MDNS));
+	assert_string_equal(h->names[2].name, "evil\\x1b[31m\\x0aname");
+	assert_false(host_add_name(t, h, "", 0, HSRC_MDNS));
+	for (int i = 0; i < 20; i++) {
+		char n[16];
+		snprintf(n, sizeof(n), "name%d", i);
+		host_add_name(t, h, n, strlen(n), HSRC_LLMNR);
+	}
+	assert_int_equal(h->n_names, HOST_MAX_NAMES);
+	host_table_free(t);
+}
+
+static void
+test_guesses_interned_and_combined(void **state)
+{
+	struct host_table *t = host_table_new(16);
+	uint8_t m[6];
+	struct host *h;
+	struct hostrec r = {0};
+	uint64_t before;
+
+	mac_of(3, m);
+	h = host_touch(t, m, 1, HSRC_DHCP);
+	assert_true(host_add_guess(t, h, "windows", "Windows 10", NULL, 60, HSRC_DHCP));
+	before = host_table_changes(t);
+	assert_false(host_add_guess(t, h, "windows", "Windows 10", NULL, 60, HSRC_DHCP));
+	assert_int_equal(host_table_changes(t), before);
+	assert_true(host_add_guess(t, h, "windows", NULL, NULL, 40, HSRC_P0F));
+	assert_int_equal(h->n_guesses, 2);
+	assert_int_equal(host_intern("windows"), h->guesses[0].family);
+	assert_string_equal(host_label(h->guesses[0].name), "Windows 10");
+	assert_int_equal(host_intern(NULL), 0);
+	assert_null(host_label(0));
+	assert_int_equal(host_to_hostrec(h, NULL, &r), 0);
+	assert_string_equal(r.os.family, "windows");
+	assert_string_equal(r.os.name, "Windows 10");
+	assert_true(r.os.confidence >= 60);
+	assert_string_equal(r.mac, "00:16:00:00:00:03");
+	hostrec_clear(&r);
+	host_table_free(t);
+}
+
+/* What goes out as a record comes back in through the restore path unchanged. */
+static void
+test_hostrec_round_trip(void **state)
+{
+	struct host_table *t = host_table_new(16);
+	uint8_t m[6];
+	struct host *h, *h2;
+	struct hostrec r = {0}, r2 = {0};
+	char *a, *b;
+
+	mac_of(4, m);
+	h = host_touch(t, m, 100, HSRC_MDNS);
+	host_add_v4(t, h, htonl(0xc6120005));
+	host_add_name(t, h, "nas.local", 9, HSRC_MDNS);
+	host_add_service(t, h, IPPROTO_TCP, 22, "SSH-2.0-OpenSSH_9.2p1", "ssh");
+	host_add_guess(t, h, "linux", "Linux", NULL, 30, HSRC_MDNS);
+	host_set_str(t, h, &h->dhcp_prl, "1,3,6", 5);
+	assert_int_equal(host_to_hostrec(h, NULL, &r), 0);
+	a = hostrec_to_json_string(&r);
+
+	mac_of(5, m);
+	h2 = host_touch(t, m, 100, HSRC_MDNS);
+	assert_int_equal(host_merge_hostrec(t, h2, &r), 0);
+	assert_int_equal(host_to_hostrec(h2, NULL, &r2), 0);
+	memcpy(r2.mac, r.mac, sizeof(r2.mac));
+	b = hostrec_to_json_string(&r2);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	hostrec_clear(&r);
+	hostrec_clear(&r2);
+	host_table_free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_not_hosts),
+	        cmocka_unit_test(test_lru_eviction_keeps_index_consistent),
+	        cmocka_unit_test(test_addresses_capped_newest_kept),
+	        cmocka_unit_test(test_names_sanitized_deduplicated),
+	        cmocka_unit_test(test_guesses_interned_and_combined),
+	        cmocka_unit_test(test_hostrec_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
