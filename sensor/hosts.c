@@ -121,7 +121,15 @@ host_release(struct host *h)
 	free(h->dhcp_vendor_class);
 	free(h->dhcp_prl);
 	free(h->dhcp_client_id);
-	free(h->smb_json);
+	if (h->smb) {
+		free(h->smb->netbios_name);
+		free(h->smb->netbios_domain);
+		free(h->smb->dns_name);
+		free(h->smb->dns_domain);
+		free(h->smb->forest);
+		free(h->smb->dialect);
+		free(h->smb);
+	}
 }
 
 void
@@ -585,6 +593,47 @@ host_set_str(struct host_table *t, struct host *h, char **field, const void *val
 	return true;
 }
 
+static bool
+smb_str(char **dst, const char *src)
+{
+	char tmp[TEXT_NAME_MAX + 1];
+
+	if (src == NULL || *src == 0)
+		return false;
+	text_sanitize(src, strlen(src), tmp, sizeof(tmp));
+	return str_update(dst, tmp);
+}
+
+bool
+host_set_smb(struct host_table *t, struct host *h, const struct host_smb *smb)
+{
+	bool changed = false;
+
+	if (h->smb == NULL) {
+		if ((h->smb = calloc(1, sizeof(*h->smb))) == NULL)
+			return false;
+		h->smb->signing_required = -1;
+		changed = true;
+	}
+	changed |= smb_str(&h->smb->netbios_name, smb->netbios_name);
+	changed |= smb_str(&h->smb->netbios_domain, smb->netbios_domain);
+	changed |= smb_str(&h->smb->dns_name, smb->dns_name);
+	changed |= smb_str(&h->smb->dns_domain, smb->dns_domain);
+	changed |= smb_str(&h->smb->forest, smb->forest);
+	changed |= smb_str(&h->smb->dialect, smb->dialect);
+	if (smb->build && smb->build != h->smb->build) {
+		h->smb->build = smb->build;
+		changed = true;
+	}
+	if (smb->signing_required >= 0 && smb->signing_required != h->smb->signing_required) {
+		h->smb->signing_required = smb->signing_required;
+		changed = true;
+	}
+	if (changed)
+		mark_changed(t, h);
+	return changed;
+}
+
 uint32_t
 host_table_count(const struct host_table *t)
 {
@@ -705,6 +754,17 @@ host_to_hostrec(const struct host *h, const struct oui_db *oui, struct hostrec *
 		if (h->names[i].src == HSRC_DHCP &&
 		    (rc = hostrec_set_str(&r->dhcp.hostname, h->names[i].name)) != 0)
 			return rc;
+	if (h->smb) {
+		if ((rc = hostrec_set_str(&r->smb.netbios_name, h->smb->netbios_name)) != 0 ||
+		    (rc = hostrec_set_str(&r->smb.netbios_domain, h->smb->netbios_domain)) != 0 ||
+		    (rc = hostrec_set_str(&r->smb.dns_name, h->smb->dns_name)) != 0 ||
+		    (rc = hostrec_set_str(&r->smb.dns_domain, h->smb->dns_domain)) != 0 ||
+		    (rc = hostrec_set_str(&r->smb.forest, h->smb->forest)) != 0 ||
+		    (rc = hostrec_set_str(&r->smb.dialect, h->smb->dialect)) != 0)
+			return rc;
+		r->smb.build = h->smb->build;
+		r->smb.signing_required = h->smb->signing_required;
+	}
 	r->first_seen = h->first_seen;
 	r->last_seen = h->last_seen;
 	for (int i = 0; i < HSRC__COUNT; i++)
@@ -747,6 +807,20 @@ host_merge_hostrec(struct host_table *t, struct host *h, const struct hostrec *r
 	if (r->dhcp.client_id)
 		host_set_str(t, h, &h->dhcp_client_id, r->dhcp.client_id,
 		             strlen(r->dhcp.client_id));
+	if (r->smb.netbios_name || r->smb.netbios_domain || r->smb.dns_name || r->smb.build ||
+	    r->smb.dialect) {
+		struct host_smb smb = {
+		        .netbios_name = r->smb.netbios_name,
+		        .netbios_domain = r->smb.netbios_domain,
+		        .dns_name = r->smb.dns_name,
+		        .dns_domain = r->smb.dns_domain,
+		        .forest = r->smb.forest,
+		        .dialect = r->smb.dialect,
+		        .build = r->smb.build,
+		        .signing_required = r->smb.signing_required,
+		};
+		host_set_smb(t, h, &smb);
+	}
 	for (size_t i = 0; i < r->n_sources; i++)
 		if (host_src_parse(r->sources[i], &src))
 			h->sources |= 1u << src;

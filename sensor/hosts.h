@@ -63,6 +63,13 @@ struct host_guess {
 	uint8_t src;
 };
 
+/* What an SMB2 NTLMSSP challenge (or NBSTAT) said about a host: the "smb" object. */
+struct host_smb {
+	char *netbios_name, *netbios_domain, *dns_name, *dns_domain, *forest, *dialect;
+	uint32_t build;       /* OS build number, 0 unknown */
+	int signing_required; /* -1 unknown, 0, 1 */
+};
+
 struct host {
 	uint8_t mac[6];
 	uint8_t n_v4, n_v6, n_names, n_services, n_guesses;
@@ -75,7 +82,8 @@ struct host {
 	char *dhcp_vendor_class;
 	char *dhcp_prl;
 	char *dhcp_client_id;
-	char *smb_json; /* the "smb" object of the host record as JSON text, owned */
+	struct host_smb *smb; /* what SMB/NTLMSSP told; NULL until then; owned */
+	time_t probed_at;     /* last active probe round (active.c); 0 never */
 	time_t first_seen, last_seen;
 	uint64_t changed;   /* table change counter value of the last real change */
 	time_t stored_seen; /* last_seen value last written to the store */
@@ -129,6 +137,12 @@ bool host_add_guess(struct host_table *t, struct host *h, const char *family, co
 bool host_set_str(struct host_table *t, struct host *h, char **field, const void *val, size_t len);
 
 struct fp_os;
+/*
+ * Replace the host's SMB facts with a copy of *smb (strings sanitized, NULL
+ * fields keep their old value). True when something changed.
+ */
+bool host_set_smb(struct host_table *t, struct host *h, const struct host_smb *smb);
+
 /* The OS after combining every guess (docs/fingerprints.md); false when none. */
 bool host_best_os(const struct host *h, struct fp_os *out);
 
