@@ -369,7 +369,12 @@ host_touch(struct host_table *t, const uint8_t mac[6], time_t now, enum host_src
 	s = index_find(t, mac, &pos);
 	if (s != NIL) {
 		h = &t->slots[s];
-		if (t->lru_head != s) {
+		/*
+		 * The LRU order is kept to the second: a host seen again within
+		 * the same second keeps its place, which spares the list walk
+		 * (and its cache misses) on every packet of a burst.
+		 */
+		if (now > h->last_seen && t->lru_head != s) {
 			lru_unlink(t, s);
 			lru_push_front(t, s);
 		}

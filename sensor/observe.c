@@ -190,6 +190,32 @@ on_arp(struct observer *o, const struct ether_frame *f)
 	/* A reply names its sender; nothing learned about the target beyond its own frames. */
 }
 
+/*
+ * A DHCP client's OS: its vendor class (option 60) names it more surely
+ * than its parameter request list (option 55), which is tried when the
+ * vendor class is absent or matches no rule.
+ */
+static void
+dhcp_guess(struct observer *o, struct host *h, const struct dhcp_msg *m, const char *prl,
+           size_t prl_len)
+{
+	char vc[DHCP_OPT_MAX + 1];
+	struct fp_guess g;
+
+	if (o->rules == NULL)
+		return;
+	if (m->vendor_class.present) {
+		memcpy(vc, m->vendor_class.v, m->vendor_class.len);
+		vc[m->vendor_class.len] = 0;
+		if (fp_rules_match(o->rules, FP_DHCP_VENDOR, vc, &g)) {
+			rule_guess(o, h, FP_DHCP_VENDOR, vc, m->vendor_class.len, HSRC_DHCP);
+			return;
+		}
+	}
+	if (prl_len)
+		rule_guess(o, h, FP_DHCP_PRL, prl, prl_len, HSRC_DHCP);
+}
+
 /* RFC 2131: facts about the client, keyed by chaddr (relays keep it). */
 static void
 on_dhcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip, struct cursor *c)
@@ -223,32 +249,23 @@ on_dhcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip
 		host_add_name(o->t, h, m->hostname.v, m->hostname.len, HSRC_DHCP);
 	if (m->has_fqdn && m->fqdn.len)
 		host_add_name(o->t, h, m->fqdn.text, m->fqdn.len, HSRC_DHCP);
-	if (m->vendor_class.present) {
-		host_set_str(o->t, h, &h->dhcp_vendor_class, m->vendor_class.v,
-		             m->vendor_class.len);
-		rule_guess(o, h, FP_DHCP_VENDOR, m->vendor_class.v, m->vendor_class.len, HSRC_DHCP);
-	}
-	if (m->prl.present && m->prl.len) {
-		size_t n = dhcp_prl_format(m->prl.v, m->prl.len, prl, sizeof(prl));
-		host_set_str(o->t, h, &h->dhcp_prl, prl, n);
-		/* The vendor class, when it matched, is the better evidence: keep its guess. */
-		if (!m->vendor_class.present)
-			rule_guess(o, h, FP_DHCP_PRL, prl, n, HSRC_DHCP);
-		else {
-			struct fp_guess g;
-			bool had = false;
-			for (int i = 0; i < h->n_guesses; i++)
-				had |= h->guesses[i].src == HSRC_DHCP;
-			if (!had && o->rules && fp_rules_match(o->rules, FP_DHCP_PRL, prl, &g))
-				rule_guess(o, h, FP_DHCP_PRL, prl, n, HSRC_DHCP);
-		}
-	}
+	/* Rules run only when what they read changed: a chatty client costs no lookups. */
+	bool vc = m->vendor_class.present && host_set_str(o->t, h, &h->dhcp_vendor_class,
+	                                                  m->vendor_class.v, m->vendor_class.len);
+	size_t n = m->prl.present ? dhcp_prl_format(m->prl.v, m->prl.len, prl, sizeof(prl)) : 0;
+	bool pl = n && host_set_str(o->t, h, &h->dhcp_prl, prl, n);
+	if (vc || pl)
+		dhcp_guess(o, h, m, prl, n);
 	if (m->client_id.present && m->client_id.len > 1) {
+		static const char hexd[] = "0123456789abcdef";
 		char hex[3 * DHCP_OPT_MAX + 1];
 		size_t k = 0;
-		for (size_t i = 0; i < m->client_id.len && k + 4 < sizeof(hex); i++)
-			k += (size_t)snprintf(hex + k, sizeof(hex) - k, i ? ":%02x" : "%02x",
-			                      m->client_id.v[i]);
+		for (size_t i = 0; i < m->client_id.len; i++) {
+			if (i)
+				hex[k++] = ':';
+			hex[k++] = hexd[m->client_id.v[i] >> 4];
+			hex[k++] = hexd[m->client_id.v[i] & 15];
+		}
 		host_set_str(o->t, h, &h->dhcp_client_id, hex, k);
 	}
 }
@@ -430,8 +447,8 @@ on_ssdp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip
 		size_t n = m.server.len < sizeof(server) - 1 ? m.server.len : sizeof(server) - 1;
 		memcpy(server, m.server.p, n);
 		server[n] = 0;
-		host_add_service(o->t, h, IPPROTO_UDP, 1900, server, "ssdp");
-		rule_guess(o, h, FP_SSDP_SERVER, m.server.p, m.server.len, HSRC_SSDP);
+		if (host_add_service(o->t, h, IPPROTO_UDP, 1900, server, "ssdp"))
+			rule_guess(o, h, FP_SSDP_SERVER, m.server.p, m.server.len, HSRC_SSDP);
 	}
 }
 
