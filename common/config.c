@@ -59,7 +59,8 @@ struct load_ctx {
 	int rc;    /* MUSTER_ENOMEM when the handler ran out of memory */
 };
 
-struct config *config_new(const struct config_key *schema, size_t nschema)
+struct config *
+config_new(const struct config_key *schema, size_t nschema)
 {
 	struct config *c;
 
@@ -70,7 +71,8 @@ struct config *config_new(const struct config_key *schema, size_t nschema)
 	return c;
 }
 
-void config_free(struct config *c)
+void
+config_free(struct config *c)
 {
 	if (c == NULL)
 		return;
@@ -89,7 +91,8 @@ void config_free(struct config *c)
 }
 
 /* Safe, capped form of untrusted text for a message; returns buf. */
-static const char *quote(const char *s, char *buf, size_t size)
+static const char *
+quote(const char *s, char *buf, size_t size)
 {
 	text_sanitize(s, s ? strlen(s) : 0, buf, size);
 	return buf;
@@ -98,7 +101,8 @@ static const char *quote(const char *s, char *buf, size_t size)
 /* Record "origin:line: message" (or "origin: message" for line 0). */
 static void add_error(struct config *c, const char *origin, int line, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
-static void add_error(struct config *c, const char *origin, int line, const char *fmt, ...)
+static void
+add_error(struct config *c, const char *origin, int line, const char *fmt, ...)
 {
 	char msg[ERRLINE_MAX], where[QUOTE_MAX * 2], *s;
 	size_t len;
@@ -126,8 +130,8 @@ static void add_error(struct config *c, const char *origin, int line, const char
 	c->errs[c->nerrs++] = s;
 }
 
-static const struct config_key *schema_find(const struct config *c, const char *section,
-                                            const char *key)
+static const struct config_key *
+schema_find(const struct config *c, const char *section, const char *key)
 {
 	for (size_t i = 0; i < c->nschema; i++)
 		if (strcmp(c->schema[i].section, section) == 0 &&
@@ -136,7 +140,8 @@ static const struct config_key *schema_find(const struct config *c, const char *
 	return NULL;
 }
 
-static bool schema_has_section(const struct config *c, const char *section, size_t len)
+static bool
+schema_has_section(const struct config *c, const char *section, size_t len)
 {
 	for (size_t i = 0; i < c->nschema; i++)
 		if (strlen(c->schema[i].section) == len &&
@@ -145,7 +150,8 @@ static bool schema_has_section(const struct config *c, const char *section, size
 	return false;
 }
 
-static struct config_entry *entry_find(struct config *c, const char *section, const char *key)
+static struct config_entry *
+entry_find(struct config *c, const char *section, const char *key)
 {
 	for (size_t i = 0; i < c->nents; i++)
 		if (strcmp(c->ents[i].section, section) == 0 && strcmp(c->ents[i].key, key) == 0)
@@ -154,7 +160,8 @@ static struct config_entry *entry_find(struct config *c, const char *section, co
 }
 
 /* Keep a copy of an origin name for the entries and errors that cite it. */
-static const char *origin_add(struct config *c, const char *name)
+static const char *
+origin_add(struct config *c, const char *name)
 {
 	char **n, *s;
 
@@ -171,7 +178,8 @@ static const char *origin_add(struct config *c, const char *name)
 
 /* ---- value parsers ---------------------------------------------------- */
 
-int config_parse_bool(const char *s, bool *out, const char **why)
+int
+config_parse_bool(const char *s, bool *out, const char **why)
 {
 	static const char *const yes[] = {"yes", "true", "on", "1"};
 	static const char *const no[] = {"no", "false", "off", "0"};
@@ -191,7 +199,8 @@ int config_parse_bool(const char *s, bool *out, const char **why)
 	return MUSTER_EINVAL;
 }
 
-int config_parse_int(const char *s, long long min, long long max, long long *out, const char **why)
+int
+config_parse_int(const char *s, long long min, long long max, long long *out, const char **why)
 {
 	const char *msg = "not a decimal integer";
 	const char *p = s;
@@ -221,7 +230,8 @@ bad:
 }
 
 /* Read decimal digits into *v; false when there are none or on overflow. */
-static bool read_u64(const char **pp, uint64_t *v, bool *overflow)
+static bool
+read_u64(const char **pp, uint64_t *v, bool *overflow)
 {
 	const char *p = *pp;
 	uint64_t n = 0;
@@ -241,7 +251,8 @@ static bool read_u64(const char **pp, uint64_t *v, bool *overflow)
 	return true;
 }
 
-int config_parse_duration_ms(const char *s, uint64_t *out, const char **why)
+int
+config_parse_duration_ms(const char *s, uint64_t *out, const char **why)
 {
 	static const struct {
 		const char *unit;
@@ -294,13 +305,15 @@ bad:
 	return MUSTER_EINVAL;
 }
 
-static bool is_list_sep(char ch)
+static bool
+is_list_sep(char ch)
 {
 	return ch == ',' || isspace((unsigned char)ch);
 }
 
 /* The next token of a comma/space list into tok; false at the end. */
-static bool next_token(const char **pp, const char **tok, size_t *len)
+static bool
+next_token(const char **pp, const char **tok, size_t *len)
 {
 	const char *p = *pp;
 
@@ -317,7 +330,8 @@ static bool next_token(const char **pp, const char **tok, size_t *len)
 }
 
 /* Parse one "addr" or "addr/prefix" token. */
-static int parse_cidr(const char *tok, size_t len, struct config_cidr *out, const char **why)
+static int
+parse_cidr(const char *tok, size_t len, struct config_cidr *out, const char **why)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash;
 	long long prefix;
@@ -365,8 +379,8 @@ static int parse_cidr(const char *tok, size_t len, struct config_cidr *out, cons
 	return 0;
 }
 
-int config_parse_cidrs(const char *s, struct config_cidr *out, size_t max, size_t *n,
-                       const char **why)
+int
+config_parse_cidrs(const char *s, struct config_cidr *out, size_t max, size_t *n, const char **why)
 {
 	const char *p = s, *tok, *msg = NULL;
 	struct config_cidr one;
@@ -395,7 +409,8 @@ bad:
 	return MUSTER_EINVAL;
 }
 
-int config_parse_ports(const char *s, uint16_t *out, size_t max, size_t *n, const char **why)
+int
+config_parse_ports(const char *s, uint16_t *out, size_t max, size_t *n, const char **why)
 {
 	uint8_t seen[65536 / 8];
 	const char *p = s, *tok, *msg = "expected ports like 22,80,8000-8010 (1-65535)";
@@ -446,7 +461,8 @@ bad:
 }
 
 /* Text a string key may hold: valid UTF-8 without control characters. */
-static bool plain_text(const char *s)
+static bool
+plain_text(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
@@ -454,7 +470,8 @@ static bool plain_text(const char *s)
 	return text_utf8_valid(s, strlen(s));
 }
 
-static size_t key_list_max(const struct config_key *k)
+static size_t
+key_list_max(const struct config_key *k)
 {
 	return k && k->max > 0 ? (size_t)k->max : CONFIG_LIST_MAX;
 }
@@ -463,8 +480,8 @@ static size_t key_list_max(const struct config_key *k)
  * Check value v against schema key k (NULL: no limits) as type t. False with
  * a message in why (which may quote nothing from v) when it does not pass.
  */
-static bool check_value(const struct config_key *k, enum config_type t, const char *v, char *why,
-                        size_t whysz)
+static bool
+check_value(const struct config_key *k, enum config_type t, const char *v, char *why, size_t whysz)
 {
 	const char *msg = NULL;
 	long long lo = LLONG_MIN, hi = LLONG_MAX, iv;
@@ -541,9 +558,9 @@ static bool check_value(const struct config_key *k, enum config_type t, const ch
 /* ---- loading ---------------------------------------------------------- */
 
 /* Add or replace (section, key) = value from origin:line. Sets *e. */
-static int entry_put(struct config *c, const char *origin, int line, unsigned load,
-                     const char *section, const char *key, const char *value,
-                     struct config_entry **out)
+static int
+entry_put(struct config *c, const char *origin, int line, unsigned load, const char *section,
+          const char *key, const char *value, struct config_entry **out)
 {
 	struct config_entry *e = entry_find(c, section, key), *n;
 	char *v;
@@ -580,8 +597,9 @@ nomem:
 }
 
 /* Check and store one key line; shared by the ini handler and config_set(). */
-static int take_value(struct config *c, const char *origin, int line, unsigned load,
-                      const char *section, const char *key, const char *value)
+static int
+take_value(struct config *c, const char *origin, int line, unsigned load, const char *section,
+           const char *key, const char *value)
 {
 	char qk[QUOTE_MAX], qs[QUOTE_MAX], why[ERRLINE_MAX / 2];
 	const struct config_key *k = NULL;
@@ -624,7 +642,8 @@ static int take_value(struct config *c, const char *origin, int line, unsigned l
 	return 0;
 }
 
-static int ini_cb(void *user, const char *section, const char *name, const char *value, int lineno)
+static int
+ini_cb(void *user, const char *section, const char *name, const char *value, int lineno)
 {
 	struct load_ctx *x = user;
 	int r;
@@ -652,7 +671,8 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
  *    the schema; the keys under such a header are dropped too.
  * out must have room for len + 1 bytes; it is NUL-terminated.
  */
-static void prescan(struct config *c, const char *origin, const char *text, size_t len, char *out)
+static void
+prescan(struct config *c, const char *origin, const char *text, size_t len, char *out)
 {
 	size_t ln, off = 0, o = 0;
 	bool skip_keys = false;
@@ -732,7 +752,8 @@ struct ini_opts {
 	char *start_prefixes, *inline_prefixes;
 };
 
-static void ini_opts_swap(struct ini_opts *o)
+static void
+ini_opts_swap(struct ini_opts *o)
 {
 	struct ini_opts cur = {ini_allow_multiline,
 	                       ini_allow_bom,
@@ -756,7 +777,8 @@ static void ini_opts_swap(struct ini_opts *o)
 	*o = cur;
 }
 
-int config_load_string(struct config *c, const char *name, const char *text, size_t len)
+int
+config_load_string(struct config *c, const char *name, const char *text, size_t len)
 {
 	static char start_prefixes[] = ";#", inline_prefixes[] = ";";
 	struct ini_opts opts = {
@@ -808,7 +830,8 @@ out:
 	return r;
 }
 
-int config_load_file(struct config *c, const char *path)
+int
+config_load_file(struct config *c, const char *path)
 {
 	char *text = NULL;
 	size_t len = 0, got;
@@ -844,8 +867,9 @@ out:
 	return r;
 }
 
-int config_set(struct config *c, const char *origin, const char *section, const char *key,
-               const char *value)
+int
+config_set(struct config *c, const char *origin, const char *section, const char *key,
+           const char *value)
 {
 	const char *o;
 
@@ -854,7 +878,8 @@ int config_set(struct config *c, const char *origin, const char *section, const 
 	return take_value(c, o, 0, ++c->loads, section, key, value);
 }
 
-int config_check_required(struct config *c)
+int
+config_check_required(struct config *c)
 {
 	const char *origin = c->norigins ? c->origins[0] : "config";
 	int r = 0;
@@ -878,8 +903,8 @@ struct lookup {
 	const char *value;
 };
 
-static int lookup(struct config *c, const char *section, const char *key, enum config_type t,
-                  struct lookup *l)
+static int
+lookup(struct config *c, const char *section, const char *key, enum config_type t, struct lookup *l)
 {
 	char why[ERRLINE_MAX / 2], qk[QUOTE_MAX];
 
@@ -910,7 +935,8 @@ static int lookup(struct config *c, const char *section, const char *key, enum c
 }
 
 /* Record a getter-specific failure (the caller's list is smaller than the value). */
-static int get_fail(struct config *c, const struct lookup *l, const char *key, const char *why)
+static int
+get_fail(struct config *c, const struct lookup *l, const char *key, const char *why)
 {
 	char qk[QUOTE_MAX];
 
@@ -920,7 +946,8 @@ static int get_fail(struct config *c, const struct lookup *l, const char *key, c
 	return MUSTER_EINVAL;
 }
 
-int config_get_bool(struct config *c, const char *section, const char *key, bool *out)
+int
+config_get_bool(struct config *c, const char *section, const char *key, bool *out)
 {
 	struct lookup l;
 	int r;
@@ -930,7 +957,8 @@ int config_get_bool(struct config *c, const char *section, const char *key, bool
 	return config_parse_bool(l.value, out, NULL);
 }
 
-int config_get_int(struct config *c, const char *section, const char *key, long long *out)
+int
+config_get_int(struct config *c, const char *section, const char *key, long long *out)
 {
 	struct lookup l;
 	int r;
@@ -940,7 +968,8 @@ int config_get_int(struct config *c, const char *section, const char *key, long 
 	return config_parse_int(l.value, LLONG_MIN, LLONG_MAX, out, NULL);
 }
 
-int config_get_duration_ms(struct config *c, const char *section, const char *key, uint64_t *out)
+int
+config_get_duration_ms(struct config *c, const char *section, const char *key, uint64_t *out)
 {
 	struct lookup l;
 	int r;
@@ -950,7 +979,8 @@ int config_get_duration_ms(struct config *c, const char *section, const char *ke
 	return config_parse_duration_ms(l.value, out, NULL);
 }
 
-int config_get_string(struct config *c, const char *section, const char *key, const char **out)
+int
+config_get_string(struct config *c, const char *section, const char *key, const char **out)
 {
 	struct lookup l;
 	int r;
@@ -961,7 +991,8 @@ int config_get_string(struct config *c, const char *section, const char *key, co
 	return 0;
 }
 
-int config_get_path(struct config *c, const char *section, const char *key, const char **out)
+int
+config_get_path(struct config *c, const char *section, const char *key, const char **out)
 {
 	struct lookup l;
 	int r;
@@ -972,8 +1003,9 @@ int config_get_path(struct config *c, const char *section, const char *key, cons
 	return 0;
 }
 
-int config_get_cidrs(struct config *c, const char *section, const char *key,
-                     struct config_cidr *out, size_t max, size_t *n)
+int
+config_get_cidrs(struct config *c, const char *section, const char *key, struct config_cidr *out,
+                 size_t max, size_t *n)
 {
 	const char *why = NULL;
 	struct lookup l;
@@ -986,8 +1018,9 @@ int config_get_cidrs(struct config *c, const char *section, const char *key,
 	return 0;
 }
 
-int config_get_ports(struct config *c, const char *section, const char *key, uint16_t *out,
-                     size_t max, size_t *n)
+int
+config_get_ports(struct config *c, const char *section, const char *key, uint16_t *out, size_t max,
+                 size_t *n)
 {
 	const char *why = NULL;
 	struct lookup l;
@@ -1002,17 +1035,20 @@ int config_get_ports(struct config *c, const char *section, const char *key, uin
 
 /* ---- errors ----------------------------------------------------------- */
 
-size_t config_error_count(const struct config *c)
+size_t
+config_error_count(const struct config *c)
 {
 	return c->nerrs;
 }
 
-const char *config_error(const struct config *c, size_t i)
+const char *
+config_error(const struct config *c, size_t i)
 {
 	return i < c->nerrs ? c->errs[i] : NULL;
 }
 
-size_t config_format_errors(const struct config *c, char *buf, size_t size)
+size_t
+config_format_errors(const struct config *c, char *buf, size_t size)
 {
 	size_t total = 0;
 	int n;
@@ -1035,7 +1071,8 @@ size_t config_format_errors(const struct config *c, char *buf, size_t size)
 	return total;
 }
 
-int config_print_errors(const struct config *c, FILE *f)
+int
+config_print_errors(const struct config *c, FILE *f)
 {
 	for (size_t i = 0; i < c->nerrs; i++)
 		fprintf(f, "%s\n", c->errs[i]);

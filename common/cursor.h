@@ -19,14 +19,16 @@ struct cursor {
 };
 
 /* A cursor over [p, p + len). p may be NULL when len is 0. */
-static inline struct cursor cursor_init(const void *p, size_t len)
+static inline struct cursor
+cursor_init(const void *p, size_t len)
 {
 	struct cursor c = {(const uint8_t *)p, p ? len : 0, false};
 	return c;
 }
 
 /* True while no read has failed. */
-static inline bool cursor_ok(const struct cursor *c)
+static inline bool
+cursor_ok(const struct cursor *c)
 {
 	return !c->bad;
 }

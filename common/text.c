@@ -10,7 +10,8 @@
  * start one. The byte ranges are the table of RFC 3629 section 4, which
  * excludes overlong forms, surrogates and code points above U+10FFFF.
  */
-static size_t utf8_seq(const uint8_t *p, size_t rem)
+static size_t
+utf8_seq(const uint8_t *p, size_t rem)
 {
 	uint8_t c = p[0], lo = 0x80, hi = 0xbf;
 	size_t n;
@@ -44,18 +45,21 @@ static size_t utf8_seq(const uint8_t *p, size_t rem)
 }
 
 /* True for a byte kept as it is when it stands alone (printable ASCII but backslash). */
-static bool ascii_plain(uint8_t c)
+static bool
+ascii_plain(uint8_t c)
 {
 	return c >= 0x20 && c < 0x7f && c != '\\';
 }
 
 /* C1 controls U+0080-U+009F are encoded as C2 80 .. C2 9F. */
-static bool is_c1(const uint8_t *p, size_t n)
+static bool
+is_c1(const uint8_t *p, size_t n)
 {
 	return n == 2 && p[0] == 0xc2 && p[1] <= 0x9f;
 }
 
-size_t text_sanitize(const void *in, size_t inlen, char *out, size_t outsz)
+size_t
+text_sanitize(const void *in, size_t inlen, char *out, size_t outsz)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *p = in;
@@ -105,7 +109,8 @@ size_t text_sanitize(const void *in, size_t inlen, char *out, size_t outsz)
 	return o;
 }
 
-char *text_sanitize_dup(const void *in, size_t inlen, size_t maxout)
+char *
+text_sanitize_dup(const void *in, size_t inlen, size_t maxout)
 {
 	size_t cap;
 	char *s, *shrunk;
@@ -122,7 +127,8 @@ char *text_sanitize_dup(const void *in, size_t inlen, size_t maxout)
 	return s;
 }
 
-bool text_is_safe(const char *s)
+bool
+text_is_safe(const char *s)
 {
 	const uint8_t *p = (const uint8_t *)s;
 	size_t len, i = 0, n;
@@ -139,7 +145,8 @@ bool text_is_safe(const char *s)
 	return true;
 }
 
-bool text_utf8_valid(const void *in, size_t len)
+bool
+text_utf8_valid(const void *in, size_t len)
 {
 	const uint8_t *p = in;
 	size_t i = 0, n;

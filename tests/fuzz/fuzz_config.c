@@ -21,7 +21,8 @@ static const struct config_key schema[] = {
         {"", "debug", CONFIG_BOOL, 0, 0, 0, NULL, ""},
 };
 
-static void getters(struct config *c)
+static void
+getters(struct config *c)
 {
 	struct config_cidr nets[16];
 	uint16_t ports[256];
@@ -43,7 +44,8 @@ static void getters(struct config *c)
 	(void)config_check_required(c);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config *c;
 	struct config_cidr nets[4];

@@ -7,7 +7,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t caps[] = {1, 2, 3, 4, 5, 7, 16, TEXT_NAME_MAX + 1, TEXT_BANNER_MAX + 1};
 	size_t fulllen, len;

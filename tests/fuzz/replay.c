@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static unsigned long runs;
 
-static void run_one(const uint8_t *data, size_t len)
+static void
+run_one(const uint8_t *data, size_t len)
 {
 	/* Copy into an exact-size allocation so ASan sees every overread. */
 	uint8_t *copy = malloc(len ? len : 1);
@@ -28,7 +29,8 @@ static void run_one(const uint8_t *data, size_t len)
 	runs++;
 }
 
-static void run_variants(const uint8_t *data, size_t len)
+static void
+run_variants(const uint8_t *data, size_t len)
 {
 	static const uint8_t vals[] = {0x00, 0xff, 0x7f, 0x80, 0x01, 0xc0};
 	uint8_t *m;
@@ -50,7 +52,8 @@ static void run_variants(const uint8_t *data, size_t len)
 	free(m);
 }
 
-static void run_path(const char *path)
+static void
+run_path(const char *path)
 {
 	struct stat st;
 	FILE *f;
@@ -88,7 +91,8 @@ static void run_path(const char *path)
 	free(data);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	/* The empty input always runs, even without a corpus. */
 	run_one((const uint8_t *)"", 0);

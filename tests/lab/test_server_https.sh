@@ -163,6 +163,7 @@ check "  ... with a JSON error body" is_json_error
 head -c 2000000 /dev/zero | tr '\0' ' ' >big.json
 check "oversized body refused with 413" test "$(req POST /api/v1/reports -H "$AUTH" -H "$J" --data-binary @big.json)" = 413
 check "  ... with a JSON error body" is_json_error
+check "credentials are checked before the body is read" test "$(req POST /api/v1/reports -H 'Authorization: Bearer mss_wrongwrongwrongwrongwrong' -H "$J" --data-binary @big.json)" = 401
 printf 'not gzip at all' >bad.gz
 check "corrupt gzip refused with 400" test "$(req POST /api/v1/reports -H "$AUTH" -H "$J" -H 'Content-Encoding: gzip' --data-binary @bad.gz)" = 400
 check "malformed JSON refused with 400" test "$(req POST /api/v1/reports -H "$AUTH" -H "$J" --data-binary '{"sensor": {"id": "x"}, "seq": 9, "hosts": [')" = 400

@@ -10,7 +10,8 @@
 #include "common/buf.h"
 #include "common/muster.h"
 
-static void test_append_grows_and_terminates(void **state)
+static void
+test_append_grows_and_terminates(void **state)
 {
 	struct buf b;
 
@@ -26,7 +27,8 @@ static void test_append_grows_and_terminates(void **state)
 	buf_free(NULL);
 }
 
-static void test_cap_is_hard_and_leaves_contents(void **state)
+static void
+test_cap_is_hard_and_leaves_contents(void **state)
 {
 	struct buf b;
 
@@ -40,7 +42,8 @@ static void test_cap_is_hard_and_leaves_contents(void **state)
 	buf_free(&b);
 }
 
-static void test_reserve_overflow(void **state)
+static void
+test_reserve_overflow(void **state)
 {
 	struct buf b;
 
@@ -51,7 +54,8 @@ static void test_reserve_overflow(void **state)
 	buf_free(&b);
 }
 
-static void test_printf_and_reset(void **state)
+static void
+test_printf_and_reset(void **state)
 {
 	struct buf b;
 
@@ -65,7 +69,8 @@ static void test_printf_and_reset(void **state)
 	buf_free(&b);
 }
 
-static void test_steal(void **state)
+static void
+test_steal(void **state)
 {
 	struct buf b;
 	uint8_t *p;
@@ -82,7 +87,8 @@ static void test_steal(void **state)
 	free(p);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_append_grows_and_terminates),

@@ -27,7 +27,8 @@ static const struct config_key schema[] = {
         {"", "debug", CONFIG_BOOL, 0, 0, 0, "no", "global key"},
 };
 
-static struct config *load(const char *text, int *rc)
+static struct config *
+load(const char *text, int *rc)
 {
 	struct config *c = config_new(schema, MUSTER_NELEM(schema));
 
@@ -37,7 +38,8 @@ static struct config *load(const char *text, int *rc)
 }
 
 /* Write text to a new temporary file; its path goes into path (caller unlinks). */
-static void write_temp(const char *text, size_t len, char *path, size_t size)
+static void
+write_temp(const char *text, size_t len, char *path, size_t size)
 {
 	int fd;
 
@@ -48,7 +50,8 @@ static void write_temp(const char *text, size_t len, char *path, size_t size)
 	close(fd);
 }
 
-static void test_good_file(void **state)
+static void
+test_good_file(void **state)
 {
 	static const char text[] = "# Muster sensor\n"
 	                           "debug = yes\n"
@@ -107,7 +110,8 @@ static void test_good_file(void **state)
 }
 
 /* Each broken text gives exactly these errors, with the right line numbers. */
-static void test_errors_table(void **state)
+static void
+test_errors_table(void **state)
 {
 	static char longline[CONFIG_LINE_MAX + 64];
 	static const struct {
@@ -175,7 +179,8 @@ static void test_errors_table(void **state)
 	}
 }
 
-static void test_file_line_numbers(void **state)
+static void
+test_file_line_numbers(void **state)
 {
 	static const char text[] = "[sensor]\r\n"
 	                           "interface = eth0\r\n"
@@ -197,7 +202,8 @@ static void test_file_line_numbers(void **state)
 	config_free(c);
 }
 
-static void test_missing_file(void **state)
+static void
+test_missing_file(void **state)
 {
 	struct config *c = config_new(schema, MUSTER_NELEM(schema));
 
@@ -208,7 +214,8 @@ static void test_missing_file(void **state)
 	config_free(c);
 }
 
-static void test_nul_byte_and_bom(void **state)
+static void
+test_nul_byte_and_bom(void **state)
 {
 	static const char text[] = "\xef\xbb\xbf[sensor]\nworkers = 2\0junk\nactive = yes\n";
 	struct config *c = config_new(schema, MUSTER_NELEM(schema));
@@ -225,7 +232,8 @@ static void test_nul_byte_and_bom(void **state)
 	config_free(c);
 }
 
-static void test_parse_bool(void **state)
+static void
+test_parse_bool(void **state)
 {
 	static const char *const yes[] = {"yes", "YES", "true", "True", "on", "1"};
 	static const char *const no[] = {"no", "false", "OFF", "off", "0"};
@@ -250,7 +258,8 @@ static void test_parse_bool(void **state)
 	}
 }
 
-static void test_parse_int(void **state)
+static void
+test_parse_int(void **state)
 {
 	static const struct {
 		const char *s;
@@ -283,7 +292,8 @@ static void test_parse_int(void **state)
 	}
 }
 
-static void test_parse_duration(void **state)
+static void
+test_parse_duration(void **state)
 {
 	static const struct {
 		const char *s;
@@ -324,7 +334,8 @@ static void test_parse_duration(void **state)
 	}
 }
 
-static void test_parse_cidrs(void **state)
+static void
+test_parse_cidrs(void **state)
 {
 	static const char *const bad[] = {
 	        "10.0.0.0/33", "10.0.0.5/8",   "300.1.1.1",    "10.0.0.0/",    "10.0.0.0/-1",
@@ -362,7 +373,8 @@ static void test_parse_cidrs(void **state)
 	assert_string_equal(why, "too many entries");
 }
 
-static void test_parse_ports(void **state)
+static void
+test_parse_ports(void **state)
 {
 	static const char *const bad[] = {"0",   "65536", "10-5", "a",    "80-",
 	                                  "-80", "1--2",  "+80",  "8 0x", "22,80-90-100"};
@@ -388,7 +400,8 @@ static void test_parse_ports(void **state)
 	assert_string_equal(why, "too many ports");
 }
 
-static void test_defaults_and_absent(void **state)
+static void
+test_defaults_and_absent(void **state)
 {
 	int rc;
 	struct config *c = load("", &rc);
@@ -417,7 +430,8 @@ static void test_defaults_and_absent(void **state)
 	config_free(c);
 }
 
-static void test_wrong_type_and_unknown_key(void **state)
+static void
+test_wrong_type_and_unknown_key(void **state)
 {
 	int rc;
 	struct config *c = load("[sensor]\nactive = yes\n", &rc);
@@ -430,7 +444,8 @@ static void test_wrong_type_and_unknown_key(void **state)
 }
 
 /* A bad value is reported once, at load; the getter then fails without repeating it. */
-static void test_bad_value_reported_once(void **state)
+static void
+test_bad_value_reported_once(void **state)
 {
 	int rc;
 	struct config *c = load("[sensor]\nworkers = lots\n", &rc);
@@ -444,7 +459,8 @@ static void test_bad_value_reported_once(void **state)
 	config_free(c);
 }
 
-static void test_getter_list_too_small(void **state)
+static void
+test_getter_list_too_small(void **state)
 {
 	int rc;
 	struct config *c = load("[sensor]\nnetworks = 10.0.0.0/8 10.1.0.0/16 10.2.0.0/16\n", &rc);
@@ -461,7 +477,8 @@ static void test_getter_list_too_small(void **state)
 	config_free(c);
 }
 
-static void test_path_must_exist(void **state)
+static void
+test_path_must_exist(void **state)
 {
 	int rc;
 	struct config *c = load("[sensor]\nca = /nonexistent/ca.pem\n", &rc);
@@ -474,7 +491,8 @@ static void test_path_must_exist(void **state)
 	config_free(c);
 }
 
-static void test_required_and_set(void **state)
+static void
+test_required_and_set(void **state)
 {
 	int rc;
 	struct config *c = load("[sensor]\nworkers = 2\n", &rc);
@@ -498,7 +516,8 @@ static void test_required_and_set(void **state)
 }
 
 /* A second load replaces values; only repeats within one file are duplicates. */
-static void test_second_load_overrides(void **state)
+static void
+test_second_load_overrides(void **state)
 {
 	int rc;
 	struct config *c = load("[sensor]\nworkers = 2\n", &rc);
@@ -511,7 +530,8 @@ static void test_second_load_overrides(void **state)
 	config_free(c);
 }
 
-static void test_error_cap_and_format(void **state)
+static void
+test_error_cap_and_format(void **state)
 {
 	char text[4096], small[32], *all;
 	size_t off = 0, full;
@@ -546,7 +566,8 @@ static void test_error_cap_and_format(void **state)
 }
 
 /* Without a schema any key is taken and getters apply no limits. */
-static void test_no_schema(void **state)
+static void
+test_no_schema(void **state)
 {
 	static const char text[] = "[any]\nn = -3\nd = 2d\nb = off\n";
 	struct config *c = config_new(NULL, 0);
@@ -568,7 +589,8 @@ static void test_no_schema(void **state)
 	config_free(NULL);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_good_file),

@@ -9,7 +9,8 @@
 
 static const uint8_t bytes[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09};
 
-static void test_reads_big_and_little_endian(void **state)
+static void
+test_reads_big_and_little_endian(void **state)
 {
 	struct cursor c = cursor_init(bytes, sizeof(bytes));
 	uint8_t u8;
@@ -28,7 +29,8 @@ static void test_reads_big_and_little_endian(void **state)
 	assert_true(cursor_ok(&c));
 }
 
-static void test_u64(void **state)
+static void
+test_u64(void **state)
 {
 	struct cursor c = cursor_init(bytes, sizeof(bytes));
 	uint64_t v;
@@ -43,7 +45,8 @@ static void test_u64(void **state)
 }
 
 /* Each getter on one byte too few: fails, consumes nothing, zeroes out, sets bad. */
-static void test_truncated_each_getter(void **state)
+static void
+test_truncated_each_getter(void **state)
 {
 	struct cursor c;
 	uint8_t u8 = 0xaa, blk[4] = {0xaa, 0xaa, 0xaa, 0xaa};
@@ -96,7 +99,8 @@ static void test_truncated_each_getter(void **state)
 }
 
 /* After one failure every later read fails, even one that would fit. */
-static void test_sticky_error(void **state)
+static void
+test_sticky_error(void **state)
 {
 	struct cursor c = cursor_init(bytes, 2);
 	uint32_t u32;
@@ -108,7 +112,8 @@ static void test_sticky_error(void **state)
 	assert_false(cursor_ok(&c));
 }
 
-static void test_sub_cursor_is_bounded(void **state)
+static void
+test_sub_cursor_is_bounded(void **state)
 {
 	struct cursor c = cursor_init(bytes, sizeof(bytes)), sub;
 	uint16_t v;
@@ -123,7 +128,8 @@ static void test_sub_cursor_is_bounded(void **state)
 	assert_int_equal(u8, 0x04);
 }
 
-static void test_seek_and_peek(void **state)
+static void
+test_seek_and_peek(void **state)
 {
 	struct cursor base = cursor_init(bytes, sizeof(bytes));
 	struct cursor c = base;
@@ -140,7 +146,8 @@ static void test_seek_and_peek(void **state)
 	assert_false(cursor_ok(&c));
 }
 
-static void test_null_empty(void **state)
+static void
+test_null_empty(void **state)
 {
 	struct cursor c = cursor_init(NULL, 5);
 	uint8_t u8;
@@ -152,7 +159,8 @@ static void test_null_empty(void **state)
 	assert_true(cursor_skip(&c, 0));
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_reads_big_and_little_endian),

@@ -11,7 +11,8 @@
 #include "common/log.h"
 
 /* Run fn with stderr redirected to a temp file; return what it wrote. */
-static void capture(void (*fn)(void), char *out, size_t outlen)
+static void
+capture(void (*fn)(void), char *out, size_t outlen)
 {
 	FILE *tmp = tmpfile();
 	int saved = dup(STDERR_FILENO);
@@ -30,30 +31,35 @@ static void capture(void (*fn)(void), char *out, size_t outlen)
 	fclose(tmp);
 }
 
-static void emit_info(void)
+static void
+emit_info(void)
 {
 	log_info("capture-open", "iface=%s snaplen=%d", "eth0", 256);
 }
 
-static void emit_newline(void)
+static void
+emit_newline(void)
 {
 	log_warn("bad", "text=%s", "a\nb\rc");
 }
 
-static void emit_debug(void)
+static void
+emit_debug(void)
 {
 	log_debug("noise", "x=1");
 }
 
 static struct log_ratelimit rl = LOG_RATELIMIT(3600, 3);
 
-static void emit_burst(void)
+static void
+emit_burst(void)
 {
 	for (int i = 0; i < 10; i++)
 		log_event_rl(&rl, LOG_WARN_, "malformed", "proto=dhcp");
 }
 
-static void test_line_format(void **state)
+static void
+test_line_format(void **state)
 {
 	char out[512];
 
@@ -62,7 +68,8 @@ static void test_line_format(void **state)
 	assert_string_equal(out, "t: level=info event=capture-open iface=eth0 snaplen=256\n");
 }
 
-static void test_one_line_per_event(void **state)
+static void
+test_one_line_per_event(void **state)
 {
 	char out[512];
 
@@ -71,7 +78,8 @@ static void test_one_line_per_event(void **state)
 	assert_string_equal(out, "t: level=warn event=bad text=a b c\n");
 }
 
-static void test_level_filter(void **state)
+static void
+test_level_filter(void **state)
 {
 	char out[512];
 	enum log_level l;
@@ -87,7 +95,8 @@ static void test_level_filter(void **state)
 	assert_string_equal(out, "t: level=debug event=noise x=1\n");
 }
 
-static void test_rate_limit_counts(void **state)
+static void
+test_rate_limit_counts(void **state)
 {
 	char out[1024];
 	int lines = 0;
@@ -105,7 +114,8 @@ static void test_rate_limit_counts(void **state)
 	assert_non_null(strstr(out, "suppressed=7"));
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_line_format),

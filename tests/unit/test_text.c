@@ -19,7 +19,8 @@ struct san_case {
 	const char *want;
 };
 
-static void run_cases(const struct san_case *cases, size_t n)
+static void
+run_cases(const struct san_case *cases, size_t n)
 {
 	char out[256];
 
@@ -35,7 +36,8 @@ static void run_cases(const struct san_case *cases, size_t n)
 	}
 }
 
-static void test_keeps_valid_text(void **state)
+static void
+test_keeps_valid_text(void **state)
 {
 	static const struct san_case cases[] = {
 	        {"empty", L(""), 64, ""},
@@ -53,7 +55,8 @@ static void test_keeps_valid_text(void **state)
 	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-static void test_escapes_controls(void **state)
+static void
+test_escapes_controls(void **state)
 {
 	static const struct san_case cases[] = {
 	        {"newline tab cr", L("a\nb\tc\r"), 64, "a\\x0ab\\x09c\\x0d"},
@@ -69,7 +72,8 @@ static void test_escapes_controls(void **state)
 	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-static void test_escapes_invalid_utf8(void **state)
+static void
+test_escapes_invalid_utf8(void **state)
 {
 	static const struct san_case cases[] = {
 	        {"lone continuation", L("\x80"), 64, "\\x80"},
@@ -92,7 +96,8 @@ static void test_escapes_invalid_utf8(void **state)
 }
 
 /* The cap takes whole units only: never half an escape or half a character. */
-static void test_cap_never_splits(void **state)
+static void
+test_cap_never_splits(void **state)
 {
 	static const struct san_case cases[] = {
 	        {"plain cut", L("abcdef"), 4, "abc"},
@@ -111,7 +116,8 @@ static void test_cap_never_splits(void **state)
 	run_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-static void test_outsz_zero_and_null(void **state)
+static void
+test_outsz_zero_and_null(void **state)
 {
 	char out[4] = "zzz";
 
@@ -122,7 +128,8 @@ static void test_outsz_zero_and_null(void **state)
 	assert_int_equal(text_sanitize(NULL, 10, out, sizeof(out)), 0);
 }
 
-static void test_dup(void **state)
+static void
+test_dup(void **state)
 {
 	char *s;
 	uint8_t all[256];
@@ -154,7 +161,8 @@ static void test_dup(void **state)
 	free(s);
 }
 
-static void test_is_safe(void **state)
+static void
+test_is_safe(void **state)
 {
 	static const struct {
 		const char *s;
@@ -185,7 +193,8 @@ static void test_is_safe(void **state)
 	assert_false(text_is_safe(NULL));
 }
 
-static void test_utf8_valid(void **state)
+static void
+test_utf8_valid(void **state)
 {
 	assert_true(text_utf8_valid("", 0));
 	assert_true(text_utf8_valid(NULL, 0));
@@ -203,7 +212,8 @@ static void test_utf8_valid(void **state)
 }
 
 /* Every input, every cap: output is valid one-line UTF-8 and a prefix of the uncapped output. */
-static void test_random_inputs(void **state)
+static void
+test_random_inputs(void **state)
 {
 	uint8_t in[64];
 	char full[4 * sizeof(in) + 1], capped[4 * sizeof(in) + 1];
@@ -228,7 +238,8 @@ static void test_random_inputs(void **state)
 	}
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_keeps_valid_text),
