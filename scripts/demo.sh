@@ -97,7 +97,7 @@ done
 
 say "Listening for $listen more seconds"
 sleep "$listen"
-kill -INT "$sensor_pid" 2>/dev/null || true
+pkill -INT -f -- "--db $db" 2>/dev/null || true
 wait "$sensor_pid" || true
 
 say "What muster-sensor found (from its store, $db)"

@@ -47,15 +47,22 @@ host_src_parse(const char *name, enum host_src *out)
 }
 
 /*
- * The label pool: few distinct labels exist (rule and signature names), so
- * they are kept once for the process, found through a small hash.
+ * String pools: few distinct values exist of OS labels (rule and signature
+ * names) and of DHCP request lists and vendor classes, so each is kept once
+ * for the process and found through a small hash. A pool holds at most
+ * HOST_MAX_LABELS strings; past that, new values are not kept (counted in
+ * pool_full). Two pools, so that a flood of odd DHCP values can never crowd
+ * out OS labels.
  */
-static struct {
+struct strpool {
 	char **v; /* v[0] unused: id 0 means none */
 	uint32_t n, cap;
 	uint16_t *hash; /* open addressing, 0 = empty */
 	uint32_t hmask;
-} labels;
+	uint64_t full;
+};
+
+static struct strpool labels, shared;
 
 struct host_table {
 	struct host *slots; /* `used` entries live, free ones chained by lru_next */
@@ -113,13 +120,9 @@ host_release(struct host *h)
 		free(h->names[i].name);
 	free(h->names);
 	for (int i = 0; i < h->n_services; i++) {
-		free(h->services[i].banner);
-		free(h->services[i].product);
 	}
 	free(h->services);
 	free(h->v6);
-	free(h->dhcp_vendor_class);
-	free(h->dhcp_prl);
 	free(h->dhcp_client_id);
 	if (h->smb) {
 		free(h->smb->netbios_name);
@@ -163,62 +166,104 @@ label_hash(const char *s)
 }
 
 static bool
-labels_grow(void)
+pool_grow(struct strpool *p)
 {
-	uint32_t ncap = labels.cap ? labels.cap * 2 : 64, nmask = ncap * 2 - 1;
-	char **nv = realloc(labels.v, sizeof(*nv) * ncap);
+	uint32_t ncap = p->cap ? p->cap * 2 : 64, nmask = ncap * 2 - 1;
+	char **nv = realloc(p->v, sizeof(*nv) * ncap);
 	uint16_t *nh;
 
 	if (nv == NULL)
 		return false;
-	labels.v = nv;
+	p->v = nv;
 	if ((nh = calloc((size_t)nmask + 1, sizeof(*nh))) == NULL)
 		return false;
-	for (uint32_t id = 1; id < labels.n; id++) {
-		uint32_t i = label_hash(labels.v[id]) & nmask;
+	for (uint32_t id = 1; id < p->n; id++) {
+		uint32_t i = label_hash(p->v[id]) & nmask;
 		while (nh[i])
 			i = (i + 1) & nmask;
 		nh[i] = (uint16_t)id;
 	}
-	free(labels.hash);
-	labels.hash = nh;
-	labels.hmask = nmask;
-	labels.cap = ncap;
+	free(p->hash);
+	p->hash = nh;
+	p->hmask = nmask;
+	p->cap = ncap;
 	return true;
 }
 
-uint16_t
-host_intern(const char *s)
+/* The id of safe text s in p, adding it when new; 0 when p is full or on OOM. */
+static uint16_t
+pool_intern(struct strpool *p, const char *s)
 {
 	uint32_t i;
 	char *d;
 
 	if (s == NULL || *s == 0)
 		return 0;
-	if (labels.n == 0)
-		labels.n = 1;
-	if (labels.hash) {
-		for (i = label_hash(s) & labels.hmask; labels.hash[i]; i = (i + 1) & labels.hmask)
-			if (strcmp(labels.v[labels.hash[i]], s) == 0)
-				return labels.hash[i];
+	if (p->n == 0)
+		p->n = 1;
+	if (p->hash) {
+		for (i = label_hash(s) & p->hmask; p->hash[i]; i = (i + 1) & p->hmask)
+			if (strcmp(p->v[p->hash[i]], s) == 0)
+				return p->hash[i];
 	}
-	if (labels.n > HOST_MAX_LABELS)
+	if (p->n > HOST_MAX_LABELS) {
+		p->full++;
 		return 0;
-	if (labels.n >= labels.cap && !labels_grow())
+	}
+	if (p->n >= p->cap && !pool_grow(p))
 		return 0;
-	if ((d = text_sanitize_dup(s, strlen(s), TEXT_NAME_MAX)) == NULL)
+	if ((d = strdup(s)) == NULL)
 		return 0;
-	labels.v[labels.n] = d;
-	for (i = label_hash(s) & labels.hmask; labels.hash[i]; i = (i + 1) & labels.hmask)
+	p->v[p->n] = d;
+	for (i = label_hash(s) & p->hmask; p->hash[i]; i = (i + 1) & p->hmask)
 		;
-	labels.hash[i] = (uint16_t)labels.n;
-	return (uint16_t)labels.n++;
+	p->hash[i] = (uint16_t)p->n;
+	return (uint16_t)p->n++;
+}
+
+uint16_t
+host_intern(const char *s)
+{
+	char tmp[TEXT_NAME_MAX + 1];
+
+	if (s == NULL)
+		return 0;
+	text_sanitize(s, strlen(s), tmp, sizeof(tmp));
+	return pool_intern(&labels, tmp);
 }
 
 const char *
 host_label(uint16_t id)
 {
 	return id && id < labels.n ? labels.v[id] : NULL;
+}
+
+static void
+mark_changed(struct host_table *t, struct host *h)
+{
+	h->changed = ++t->changes;
+}
+
+const char *
+host_shared(uint16_t id)
+{
+	return id && id < shared.n ? shared.v[id] : NULL;
+}
+
+bool
+host_set_shared(struct host_table *t, struct host *h, uint16_t *field, const void *val, size_t len)
+{
+	char tmp[TEXT_NAME_MAX + 1];
+	uint16_t id;
+
+	if (val == NULL || len == 0)
+		return false;
+	text_sanitize(val, len, tmp, sizeof(tmp));
+	if ((id = pool_intern(&shared, tmp)) == 0 || id == *field)
+		return false;
+	*field = id;
+	mark_changed(t, h);
+	return true;
 }
 
 static uint32_t
@@ -348,12 +393,6 @@ host_find(struct host_table *t, const uint8_t mac[6])
 	uint32_t pos, s = index_find(t, mac, &pos);
 
 	return s == NIL ? NULL : &t->slots[s];
-}
-
-static void
-mark_changed(struct host_table *t, struct host *h)
-{
-	h->changed = ++t->changes;
 }
 
 struct host *
@@ -535,15 +574,24 @@ host_add_service(struct host_table *t, struct host *h, uint8_t proto, uint16_t p
 		sv->proto = proto;
 		changed = true;
 	}
+	/* Banners and products repeat across hosts: they live in the shared pool. */
 	if (banner) {
 		char b[TEXT_BANNER_MAX + 1];
+		uint16_t id;
 		text_sanitize(banner, strlen(banner), b, sizeof(b));
-		changed |= str_update(&sv->banner, b);
+		if ((id = pool_intern(&shared, b)) != 0 && id != sv->banner) {
+			sv->banner = id;
+			changed = true;
+		}
 	}
 	if (product) {
 		char p[TEXT_NAME_MAX + 1];
+		uint16_t id;
 		text_sanitize(product, strlen(product), p, sizeof(p));
-		changed |= str_update(&sv->product, p);
+		if ((id = pool_intern(&shared, p)) != 0 && id != sv->product) {
+			sv->product = id;
+			changed = true;
+		}
 	}
 	if (changed)
 		mark_changed(t, h);
@@ -748,11 +796,12 @@ host_to_hostrec(const struct host *h, const struct oui_db *oui, struct hostrec *
 	for (int i = 0; i < h->n_services; i++) {
 		const struct host_service *s = &h->services[i];
 		if ((rc = hostrec_add_service(r, s->proto == IPPROTO_UDP ? "udp" : "tcp", s->port,
-		                              s->banner, s->product)) != 0)
+		                              host_shared(s->banner), host_shared(s->product))) !=
+		    0)
 			return rc;
 	}
-	if ((rc = hostrec_set_str(&r->dhcp.vendor_class, h->dhcp_vendor_class)) != 0 ||
-	    (rc = hostrec_set_str(&r->dhcp.prl, h->dhcp_prl)) != 0 ||
+	if ((rc = hostrec_set_str(&r->dhcp.vendor_class, host_shared(h->dhcp_vendor_class))) != 0 ||
+	    (rc = hostrec_set_str(&r->dhcp.prl, host_shared(h->dhcp_prl))) != 0 ||
 	    (rc = hostrec_set_str(&r->dhcp.client_id, h->dhcp_client_id)) != 0)
 		return rc;
 	for (int i = 0; i < h->n_names; i++)
@@ -805,10 +854,10 @@ host_merge_hostrec(struct host_table *t, struct host *h, const struct hostrec *r
 		host_add_guess(t, h, r->os.family, r->os.name, r->os.version, r->os.confidence,
 		               src);
 	if (r->dhcp.vendor_class)
-		host_set_str(t, h, &h->dhcp_vendor_class, r->dhcp.vendor_class,
-		             strlen(r->dhcp.vendor_class));
+		host_set_shared(t, h, &h->dhcp_vendor_class, r->dhcp.vendor_class,
+		                strlen(r->dhcp.vendor_class));
 	if (r->dhcp.prl)
-		host_set_str(t, h, &h->dhcp_prl, r->dhcp.prl, strlen(r->dhcp.prl));
+		host_set_shared(t, h, &h->dhcp_prl, r->dhcp.prl, strlen(r->dhcp.prl));
 	if (r->dhcp.client_id)
 		host_set_str(t, h, &h->dhcp_client_id, r->dhcp.client_id,
 		             strlen(r->dhcp.client_id));

@@ -48,9 +48,9 @@ struct host_name {
 
 struct host_service {
 	uint16_t port;
-	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
-	char *banner;  /* owned, sanitized, may be NULL */
-	char *product; /* owned, sanitized, may be NULL */
+	uint8_t proto;    /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t banner;  /* host_shared() id, 0 none */
+	uint16_t product; /* host_shared() id, 0 none */
 };
 
 /*
@@ -79,8 +79,8 @@ struct host {
 	struct host_name *names;
 	struct host_service *services;
 	struct host_guess guesses[HOST_MAX_GUESSES];
-	char *dhcp_vendor_class;
-	char *dhcp_prl;
+	uint16_t dhcp_vendor_class; /* host_shared() ids, 0 unknown */
+	uint16_t dhcp_prl;
 	char *dhcp_client_id;
 	struct host_smb *smb; /* what SMB/NTLMSSP told; NULL until then; owned */
 	time_t probed_at;     /* last active probe round (active.c); 0 never */
@@ -161,6 +161,15 @@ int host_table_foreach(struct host_table *t, int (*fn)(struct host *, void *), v
 #define HOST_MAX_LABELS 65535
 uint16_t host_intern(const char *s);
 const char *host_label(uint16_t id);
+
+/*
+ * Set a field held in the shared pool (values many hosts have in common:
+ * DHCP request lists and vendor classes); val is raw and made safe here.
+ * True when the field changed. host_shared() gives the text back.
+ */
+bool host_set_shared(struct host_table *t, struct host *h, uint16_t *field, const void *val,
+                     size_t len);
+const char *host_shared(uint16_t id);
 
 /*
  * Fill a zeroed host record from a host (vendor from oui, may be NULL).

@@ -250,10 +250,11 @@ on_dhcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip
 	if (m->has_fqdn && m->fqdn.len)
 		host_add_name(o->t, h, m->fqdn.text, m->fqdn.len, HSRC_DHCP);
 	/* Rules run only when what they read changed: a chatty client costs no lookups. */
-	bool vc = m->vendor_class.present && host_set_str(o->t, h, &h->dhcp_vendor_class,
-	                                                  m->vendor_class.v, m->vendor_class.len);
+	bool vc =
+	        m->vendor_class.present && host_set_shared(o->t, h, &h->dhcp_vendor_class,
+	                                                   m->vendor_class.v, m->vendor_class.len);
 	size_t n = m->prl.present ? dhcp_prl_format(m->prl.v, m->prl.len, prl, sizeof(prl)) : 0;
-	bool pl = n && host_set_str(o->t, h, &h->dhcp_prl, prl, n);
+	bool pl = n && host_set_shared(o->t, h, &h->dhcp_prl, prl, n);
 	if (vc || pl)
 		dhcp_guess(o, h, m, prl, n);
 	if (m->client_id.present && m->client_id.len > 1) {

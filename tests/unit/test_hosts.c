@@ -175,7 +175,7 @@ test_hostrec_round_trip(void **state)
 	host_add_name(t, h, "nas.local", 9, HSRC_MDNS);
 	host_add_service(t, h, IPPROTO_TCP, 22, "SSH-2.0-OpenSSH_9.2p1", "ssh");
 	host_add_guess(t, h, "linux", "Linux", NULL, 30, HSRC_MDNS);
-	host_set_str(t, h, &h->dhcp_prl, "1,3,6", 5);
+	host_set_shared(t, h, &h->dhcp_prl, "1,3,6", 5);
 	assert_int_equal(host_to_hostrec(h, NULL, &r), 0);
 	a = hostrec_to_json_string(&r);
 
