@@ -539,8 +539,6 @@ on_tcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip,
 	if (!synack && !tcp_is_syn(&t))
 		return;
 	o->n[OBS_TCP_SYN]++;
-	if (o->p0f == NULL)
-		return;
 	obs.ip_ver = (uint8_t)ip->ver;
 	obs.ttl = ip->ttl;
 	obs.ip_opt_len = ip->opt_len;
@@ -554,13 +552,16 @@ on_tcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip,
 	obs.quirks = p0f_quirks(ip, &t);
 	obs.payload = t.has_payload;
 	obs.syn_ack = synack;
-	matched = p0f_match_tcp(o->p0f, &obs, &m);
+	matched = o->p0f && p0f_match_tcp(o->p0f, &obs, &m);
 	if (matched)
 		o->n[OBS_P0F_MATCH]++;
 	if (o->p0f_log)
 		log_p0f(o, ip, &t, synack, &m, matched);
-	/* Only an unrouted sender (distance 0) is the owner of the frame's source MAC. */
-	if (!matched || m.distance != 0 || !f->has_src)
+	/*
+	 * Only an unrouted sender (its TTL still at an initial value) owns the
+	 * frame's source MAC; a SYN+ACK also says that port is open.
+	 */
+	if (!f->has_src || p0f_guess_ittl(ip->ttl) != ip->ttl)
 		return;
 	if ((h = host_touch(o->t, f->src, o->now, HSRC_TCP)) == NULL)
 		return;
@@ -568,7 +569,9 @@ on_tcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip,
 		add_v4(o, h, ip->src);
 	else
 		host_add_v6(o->t, h, ip->src);
-	if (p0f_match_to_guess(&m, &g))
+	if (synack)
+		host_add_service(o->t, h, IPPROTO_TCP, t.sport, NULL, NULL);
+	if (matched && p0f_match_to_guess(&m, &g))
 		host_add_guess(o->t, h, g.family[0] ? g.family : NULL, g.name[0] ? g.name : NULL,
 		               g.version[0] ? g.version : NULL, g.confidence, HSRC_P0F);
 }
