@@ -16,6 +16,7 @@
 #include "common/muster.h"
 #include "common/oui.h"
 #include "sensor/capture.h"
+#include "sensor/daemon.h"
 #include "sensor/fingerprint/fp.h"
 #include "sensor/fingerprint/p0f.h"
 #include "sensor/fingerprint/rules.h"
@@ -60,6 +61,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: muster-sensor [options] (-i IFACE | -r FILE)\n"
+	        "       muster-sensor run [-c FILE] [-f]   (the service: see run --help)\n"
 	        "       muster-sensor hosts [--json | --csv] [--db FILE | --state-dir DIR]\n"
 	        "\n"
 	        "Listen on a segment (or read a capture) and list the hosts found, with\n"
@@ -430,6 +432,8 @@ main(int argc, char **argv)
 	int ch;
 
 	log_init("muster-sensor", false, LOG_INFO_);
+	if (argc > 1 && strcmp(argv[1], "run") == 0)
+		return daemon_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "hosts") == 0) {
 		hosts_cmd = true;
 		argv++;

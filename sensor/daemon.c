@@ -1,0 +1,508 @@
+/*
+ * daemon.c - the sensor as a service: captures on every configured
+ * interface, drops privileges, keeps the store current, re-reads its
+ * configuration on SIGHUP (keeping the old one when the new one is bad),
+ * re-opens an interface that went away, stops cleanly on SIGTERM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/muster.h"
+#include "common/oui.h"
+#include "sensor/capture.h"
+#include "sensor/daemon.h"
+#include "sensor/fingerprint/fp.h"
+#include "sensor/fingerprint/p0f.h"
+#include "sensor/fingerprint/rules.h"
+#include "sensor/hosts.h"
+#include "sensor/hoststore.h"
+#include "sensor/observe.h"
+#include "sensor/privdrop.h"
+
+#define MAX_IFACES     16
+#define REOPEN_SECS    5
+#define FLUSH_INTERVAL 0.25
+#define DEFAULT_CONFIG "/etc/muster/sensor.conf"
+
+const struct config_key daemon_config_keys[] = {
+        {"sensor", "interfaces", CONFIG_STRING, 0, 512, CONFIG_F_REQUIRED, NULL,
+         "interfaces to listen on, comma or space separated"},
+        {"sensor", "state_dir", CONFIG_PATH, 0, 4096, 0, "/var/lib/muster-sensor",
+         "directory of the store (sensor.db)"},
+        {"sensor", "user", CONFIG_STRING, 0, 32, 0, "muster-sensor",
+         "user to run as once the interfaces are open"},
+        {"sensor", "promiscuous", CONFIG_BOOL, 0, 0, 0, "no",
+         "promiscuous mode (keeps CAP_NET_ADMIN)"},
+        {"sensor", "max_hosts", CONFIG_INT, 16, 16777216, 0, "65536", "hosts kept in memory"},
+        {"sensor", "log_level", CONFIG_STRING, 0, 8, 0, "info", "error, warn, info or debug"},
+        {"sensor", "oui_dir", CONFIG_PATH, 0, 4096, 0, "/usr/share/ieee-data",
+         "IEEE registry CSV files"},
+        {"sensor", "p0f_fp", CONFIG_PATH, 0, 4096, 0, "/etc/p0f/p0f.fp", "p0f signatures"},
+        {"sensor", "rules_dir", CONFIG_PATH, 0, 4096, 0, NULL,
+         "fingerprint rule files (default: the installed ones)"},
+};
+const size_t daemon_config_nkeys = MUSTER_NELEM(daemon_config_keys);
+
+static volatile sig_atomic_t got_term, got_hup;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
+}
+
+struct iface {
+	char name[32];
+	struct capture *cap;
+	double retry_at; /* when closed: next time to try opening it again */
+	bool warned;
+};
+
+struct settings {
+	char ifnames[MAX_IFACES][32];
+	int n_ifaces;
+	char state_dir[4096];
+	char user[33];
+	bool promisc;
+	long long max_hosts;
+	enum log_level level;
+	char oui_dir[4096];
+	char p0f_fp[4096];
+	char rules_dir[4096];
+};
+
+struct daemon {
+	const char *conf_path;
+	struct settings set;
+	struct iface ifs[MAX_IFACES];
+	int n_ifs;
+	struct oui_db *oui;
+	struct p0f_db *p0f;
+	struct fp_rules *rules;
+	struct host_table *table;
+	struct hoststore *hs;
+	struct observer *obs;
+};
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+/*
+ * Read and check the configuration into *s. On error, every problem is
+ * logged as file:line: message and MUSTER_EPARSE returned; *s is untouched.
+ */
+static int
+load_settings(const char *path, struct settings *out)
+{
+	struct settings s = {0};
+	struct config *c = NULL;
+	const char *v;
+	char list[512], *p, *save = NULL;
+	int rc = MUSTER_EPARSE;
+
+	if ((c = config_new(daemon_config_keys, daemon_config_nkeys)) == NULL)
+		return MUSTER_ENOMEM;
+	if (config_load_file(c, path) != 0 || config_check_required(c) != 0)
+		goto errors;
+	config_get_string(c, "sensor", "interfaces", &v);
+	copy_str(list, sizeof(list), v);
+	for (p = strtok_r(list, ", \t", &save); p; p = strtok_r(NULL, ", \t", &save)) {
+		if (s.n_ifaces == MAX_IFACES || strlen(p) >= sizeof(s.ifnames[0])) {
+			log_error("config",
+			          "file=%s error=\"interfaces: at most %d names of up to "
+			          "31 characters\"",
+			          path, MAX_IFACES);
+			goto out;
+		}
+		copy_str(s.ifnames[s.n_ifaces++], sizeof(s.ifnames[0]), p);
+	}
+	if (s.n_ifaces == 0) {
+		log_error("config", "file=%s error=\"interfaces: no interface named\"", path);
+		goto out;
+	}
+	if (config_get_path(c, "sensor", "state_dir", &v) == 0)
+		copy_str(s.state_dir, sizeof(s.state_dir), v);
+	if (config_get_string(c, "sensor", "user", &v) == 0)
+		copy_str(s.user, sizeof(s.user), v);
+	config_get_bool(c, "sensor", "promiscuous", &s.promisc);
+	config_get_int(c, "sensor", "max_hosts", &s.max_hosts);
+	s.level = LOG_INFO_;
+	if (config_get_string(c, "sensor", "log_level", &v) == 0 && !log_level_parse(v, &s.level)) {
+		log_error("config", "file=%s error=\"log_level: want error, warn, info or debug\"",
+		          path);
+		goto out;
+	}
+	if (config_get_path(c, "sensor", "oui_dir", &v) == 0)
+		copy_str(s.oui_dir, sizeof(s.oui_dir), v);
+	if (config_get_path(c, "sensor", "p0f_fp", &v) == 0)
+		copy_str(s.p0f_fp, sizeof(s.p0f_fp), v);
+	if (config_get_path(c, "sensor", "rules_dir", &v) == 0)
+		copy_str(s.rules_dir, sizeof(s.rules_dir), v);
+	if (config_error_count(c) != 0)
+		goto errors;
+	*out = s;
+	rc = 0;
+	goto out;
+errors:
+	for (size_t i = 0; i < config_error_count(c); i++)
+		log_error("config", "error=\"%s\"", config_error(c, i));
+out:
+	config_free(c);
+	return rc;
+}
+
+static void
+iface_open(struct iface *f, bool promisc)
+{
+	char err[512];
+
+	if ((f->cap = capture_open_live(f->name, promisc, err, sizeof(err))) == NULL) {
+		if (!f->warned)
+			log_warn("capture-open", "iface=%s error=\"%s\" retry=%ds", f->name, err,
+			         REOPEN_SECS);
+		f->warned = true;
+		f->retry_at = now_mono() + REOPEN_SECS;
+		return;
+	}
+	log_info("capture-start", "iface=%s", f->name);
+	f->warned = false;
+}
+
+static void
+iface_close(struct iface *f, const char *why)
+{
+	if (f->cap) {
+		capture_close(f->cap);
+		f->cap = NULL;
+		log_warn("capture-stop", "iface=%s reason=\"%s\" retry=%ds", f->name, why,
+		         REOPEN_SECS);
+	}
+	f->retry_at = now_mono() + REOPEN_SECS;
+}
+
+/* Make the open interfaces match the settings' list. */
+static void
+sync_ifaces(struct daemon *d)
+{
+	struct iface keep[MAX_IFACES];
+	int n = 0;
+
+	for (int i = 0; i < d->set.n_ifaces; i++) {
+		struct iface *found = NULL;
+		for (int j = 0; j < d->n_ifs; j++)
+			if (strcmp(d->ifs[j].name, d->set.ifnames[i]) == 0)
+				found = &d->ifs[j];
+		if (found) {
+			keep[n] = *found;
+			found->cap = NULL;
+		} else {
+			memset(&keep[n], 0, sizeof(keep[n]));
+			copy_str(keep[n].name, sizeof(keep[n].name), d->set.ifnames[i]);
+			iface_open(&keep[n], d->set.promisc);
+		}
+		n++;
+	}
+	for (int j = 0; j < d->n_ifs; j++)
+		if (d->ifs[j].cap) {
+			capture_close(d->ifs[j].cap);
+			log_info("capture-removed", "iface=%s", d->ifs[j].name);
+		}
+	memcpy(d->ifs, keep, sizeof(keep[0]) * (size_t)n);
+	d->n_ifs = n;
+}
+
+static void
+on_packet(void *arg, int dlt, const struct timeval *ts, const uint8_t *data, size_t caplen,
+          size_t wirelen)
+{
+	struct daemon *d = arg;
+
+	(void)wirelen;
+	observer_packet(d->obs, dlt, ts, data, caplen);
+}
+
+static int
+evict_hook(const struct host *h, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->hs && hoststore_save(d->hs, h, d->oui) != 0)
+		log_warn("store-save-failed", "error=\"%s\"", hoststore_errmsg(d->hs));
+	return 0;
+}
+
+static void
+restore_hook(struct host *h, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->hs)
+		hoststore_restore(d->hs, d->table, h);
+}
+
+static struct fp_rules *
+load_rules(const char *dir)
+{
+	struct fp_errors errs;
+	struct fp_rules *r;
+	struct stat st;
+
+	if (dir == NULL || *dir == 0)
+		dir = stat("/usr/share/muster/fingerprint", &st) == 0
+		              ? "/usr/share/muster/fingerprint"
+		              : MUSTER_SENSOR_DATADIR;
+	fp_errors_init(&errs);
+	r = fp_rules_load_dir(dir, &errs);
+	for (unsigned i = 0; i < errs.kept; i++)
+		log_warn("rules-error", "msg=\"%s\"", errs.msg[i]);
+	return r;
+}
+
+/* Data files: loaded at start and again on reload (they may have been updated). */
+static void
+load_data(struct daemon *d)
+{
+	char err[256];
+	struct fp_errors errs;
+	struct oui_db *oui;
+	struct p0f_db *p0f;
+	struct fp_rules *rules;
+
+	if ((oui = oui_load(d->set.oui_dir, err, sizeof(err))) == NULL)
+		log_warn("oui-unavailable", "reason=\"%s\"", err);
+	fp_errors_init(&errs);
+	if ((p0f = p0f_load(d->set.p0f_fp, &errs)) == NULL)
+		log_warn("p0f-unavailable", "path=%s", d->set.p0f_fp);
+	rules = load_rules(d->set.rules_dir);
+	if (oui) {
+		oui_free(d->oui);
+		d->oui = oui;
+	}
+	if (p0f || rules) {
+		/* The observer borrows them: swap under a fresh observer. */
+		struct observer *o =
+		        observer_new(d->table, p0f ? p0f : d->p0f, rules ? rules : d->rules);
+		if (o) {
+			observer_free(d->obs);
+			d->obs = o;
+			if (p0f) {
+				p0f_free(d->p0f);
+				d->p0f = p0f;
+			}
+			if (rules) {
+				fp_rules_free(d->rules);
+				d->rules = rules;
+			}
+		} else {
+			p0f_free(p0f);
+			fp_rules_free(rules);
+		}
+	}
+}
+
+static void
+reload(struct daemon *d)
+{
+	struct settings s;
+
+	log_info("reload", "config=%s", d->conf_path);
+	if (load_settings(d->conf_path, &s) != 0) {
+		log_error("reload-refused", "config=%s effect=\"old configuration kept\"",
+		          d->conf_path);
+		return;
+	}
+	if (strcmp(s.user, d->set.user) != 0 || s.promisc != d->set.promisc ||
+	    strcmp(s.state_dir, d->set.state_dir) != 0 || s.max_hosts != d->set.max_hosts)
+		log_warn("reload-partial", "effect=\"user, promiscuous, state_dir and max_hosts "
+		                           "take effect at the next start\"");
+	/* What needs a restart stays as it is. */
+	copy_str(s.user, sizeof(s.user), d->set.user);
+	s.promisc = d->set.promisc;
+	copy_str(s.state_dir, sizeof(s.state_dir), d->set.state_dir);
+	s.max_hosts = d->set.max_hosts;
+	d->set = s;
+	log_set_level(s.level);
+	load_data(d);
+	sync_ifaces(d);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: muster-sensor run [-c FILE] [-f]\n"
+	           "\n"
+	           "Run the sensor as a service on the interfaces of its configuration.\n"
+	           "\n"
+	           "  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
+	           "  -f, --foreground    log to stderr instead of syslog\n"
+	           "  -t, --check         check the configuration and exit\n"
+	           "  -h, --help          this text\n"
+	           "\n"
+	           "Signals: SIGHUP re-reads the configuration (a bad one is refused and the\n"
+	           "old one kept); SIGTERM and SIGINT stop cleanly.\n");
+}
+
+int
+daemon_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	        {"config", required_argument, NULL, 'c'},
+	        {"foreground", no_argument, NULL, 'f'},
+	        {"check", no_argument, NULL, 't'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	struct daemon d = {.conf_path = DEFAULT_CONFIG};
+	bool foreground = false, check = false;
+	char err[512], *dbpath = NULL;
+	double next_flush = 0;
+	int ch, rc = MUSTER_EXIT_RUNTIME;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:fth", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			d.conf_path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return MUSTER_EXIT_OK;
+		default:
+			usage(stderr);
+			return MUSTER_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return MUSTER_EXIT_USAGE;
+	}
+	log_init("muster-sensor", !foreground && !check, LOG_INFO_);
+	if (load_settings(d.conf_path, &d.set) != 0)
+		return MUSTER_EXIT_USAGE;
+	if (check) {
+		printf("%s: configuration ok\n", d.conf_path);
+		return MUSTER_EXIT_OK;
+	}
+	log_set_level(d.set.level);
+
+	if ((d.table = host_table_new((uint32_t)d.set.max_hosts)) == NULL)
+		goto out;
+	host_table_set_hooks(d.table, evict_hook, restore_hook, &d);
+	load_data(&d);
+	if (d.obs == NULL && (d.obs = observer_new(d.table, d.p0f, d.rules)) == NULL)
+		goto out;
+
+	/* Interfaces first, while we may; then give up everything else. */
+	sync_ifaces(&d);
+	if (privdrop(d.set.user, d.set.promisc, err, sizeof(err)) != 0) {
+		log_error("privdrop", "error=\"%s\" effect=\"refusing to run\"", err);
+		goto out;
+	}
+	log_info("privileges", "user=%s uid=%u caps=%s", d.set.user, (unsigned)getuid(),
+	         d.set.promisc ? "net_raw,net_admin" : "net_raw");
+
+	if (asprintf(&dbpath, "%s/sensor.db", d.set.state_dir) < 0)
+		goto out;
+	if ((d.hs = hoststore_open(dbpath, err, sizeof(err))) == NULL) {
+		log_error("store-open", "path=%s error=\"%s\"", dbpath, err);
+		goto out;
+	}
+
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	signal(SIGHUP, on_hup);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("started", "config=%s interfaces=%d store=%s", d.conf_path, d.n_ifs, dbpath);
+	while (!got_term) {
+		struct pollfd pfd[MAX_IFACES];
+		int np = 0, idx[MAX_IFACES];
+		double now = now_mono();
+
+		if (got_hup) {
+			got_hup = 0;
+			reload(&d);
+		}
+		for (int i = 0; i < d.n_ifs; i++) {
+			if (d.ifs[i].cap == NULL) {
+				if (now >= d.ifs[i].retry_at)
+					iface_open(&d.ifs[i], d.set.promisc);
+				if (d.ifs[i].cap == NULL)
+					continue;
+			}
+			pfd[np].fd = capture_fd(d.ifs[i].cap);
+			pfd[np].events = POLLIN;
+			pfd[np].revents = 0;
+			idx[np++] = i;
+		}
+		if (poll(pfd, (nfds_t)np, 100) < 0 && errno != EINTR) {
+			log_error("poll", "error=\"%s\"", strerror(errno));
+			goto out;
+		}
+		for (int k = 0; k < np; k++) {
+			struct iface *f = &d.ifs[idx[k]];
+			bool eof;
+			if (!(pfd[k].revents & (POLLIN | POLLERR | POLLHUP)))
+				continue;
+			if (capture_dispatch(f->cap, 0, on_packet, &d, &eof, err, sizeof(err)) < 0)
+				iface_close(f, err); /* e.g. the interface went down */
+		}
+		if (now_mono() >= next_flush) {
+			if (hoststore_flush(d.hs, d.table, d.oui) < 0)
+				log_warn("store-flush", "error=\"%s\"", hoststore_errmsg(d.hs));
+			next_flush = now_mono() + FLUSH_INTERVAL;
+		}
+	}
+	if (hoststore_flush(d.hs, d.table, d.oui) < 0)
+		log_error("store-flush", "error=\"%s\"", hoststore_errmsg(d.hs));
+	log_info("stopped", "hosts=%u packets=%llu malformed=%llu", host_table_count(d.table),
+	         (unsigned long long)observer_counter(d.obs, OBS_PACKETS),
+	         (unsigned long long)observer_malformed(d.obs));
+	rc = MUSTER_EXIT_OK;
+out:
+	for (int i = 0; i < d.n_ifs; i++)
+		capture_close(d.ifs[i].cap);
+	observer_free(d.obs);
+	host_table_free(d.table);
+	hoststore_close(d.hs);
+	fp_rules_free(d.rules);
+	p0f_free(d.p0f);
+	oui_free(d.oui);
+	free(dbpath);
+	return rc;
+}

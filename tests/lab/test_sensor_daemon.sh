@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# muster-sensor run as a service in the lab (issue 6): it drops to its own
+# user with CAP_NET_RAW only (as /proc/PID/status shows), keeps the store
+# current, refuses a bad configuration on SIGHUP (file:line, old one kept),
+# takes a good one, picks an interface up again after it went down and came
+# back, survives kill -9 with an intact store, and stops cleanly on SIGTERM.
+#
+# Env: MUSTER_BUILD, MUSTER_SRC. Exit 0 pass, 77 skipped, 1 fail.
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=${MUSTER_SRC:-$(cd "$here/../.." && pwd)}
+build=${MUSTER_BUILD:-$src/build}
+sensor=$build/sensor/muster-sensor
+
+. "$src/tests/lab/lab.sh"
+lab_require_root
+lab_require_cmds arping sqlite3 timeout
+if [[ ! -x $sensor ]]; then
+	echo "SKIP: no muster-sensor at $sensor (build it first)" >&2
+	exit 77
+fi
+if ! id nobody >/dev/null 2>&1; then
+	echo "SKIP: no user 'nobody' to drop to" >&2
+	exit 77
+fi
+
+passed=0 failed=0
+ok() { echo "ok - $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL - $*"; failed=$((failed + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+finish() {
+	echo "$passed passed, $failed failed"
+	((failed == 0)) && exit 0
+	exit 1
+}
+
+lab_init 4
+state=$LAB_DIR/state
+conf=$LAB_DIR/sensor.conf
+log=$LAB_DIR/log/sensor-daemon.log
+db=$state/sensor.db
+mkdir -p "$state"
+chown nobody "$state"
+cat >"$conf" <<CONF
+# the lab's sensor
+[sensor]
+interfaces = $LAB_SENSOR_IF
+state_dir = $state
+user = nobody
+log_level = debug
+CONF
+
+pid=
+start() {
+	lab_sensor_exec "$sensor" run -f -c "$conf" >>"$log" 2>&1 &
+	for _ in $(seq 100); do
+		pid=$(pgrep -f -- "run -f -c $conf" | head -1)
+		[[ -n $pid ]] && grep -q 'event=started' "$log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+stored() { [[ $(sqlite3 -cmd '.timeout 500' "$db" "select count(*) from hosts where mac='$1'" 2>/dev/null) == 1 ]]; }
+wait_stored() { for _ in $(seq 40); do stored "$1" && return 0; sleep 0.1; done; return 1; }
+hello() { lab_exec_net "$1" arping -q -U -c1 -I "$(lab_if "$1")" "$(lab_ip "$1")" >/dev/null 2>&1; }
+
+check "starts from its configuration" start
+status() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
+check "runs as its own user (uid 65534), not root" test "$(status Uid)" = 65534
+check "holds CAP_NET_RAW and nothing else (CapEff 0000000000002000)" \
+	test "$(status CapEff)" = 0000000000002000
+check "permitted set is CAP_NET_RAW only" test "$(status CapPrm)" = 0000000000002000
+check "bounding set is empty" test "$(status CapBnd)" = 0000000000000000
+check "no_new_privs is set" test "$(status NoNewPrivs)" = 1
+
+hello 1
+check "a host's gratuitous ARP reaches the store" wait_stored "$(lab_mac 1)"
+
+# A bad configuration: refused with file:line, the old one kept.
+cp "$conf" "$conf.good"
+printf '[sensor]\ninterfaces = %s\nmax_hosts = lots\n' "$LAB_SENSOR_IF" >"$conf"
+kill -HUP "$pid"
+sleep 0.5
+check "a bad config on SIGHUP is refused with file:line" grep -q "$conf:3: " "$log"
+check "the sensor keeps running after a refused reload" kill -0 "$pid"
+hello 2
+check "and keeps capturing with the old configuration" wait_stored "$(lab_mac 2)"
+
+# A good one is taken.
+sed 's/log_level = debug/log_level = info/' "$conf.good" >"$conf"
+kill -HUP "$pid"
+sleep 0.5
+check "a good config on SIGHUP is taken" bash -c "grep 'event=reload ' '$log' | tail -1 | grep -q . && ! tail -3 '$log' | grep -q reload-refused"
+
+# The interface goes down and comes back: picked up again.
+lab_sensor_exec ip link set "$LAB_SENSOR_IF" down
+sleep 1
+lab_sensor_exec ip link set "$LAB_SENSOR_IF" up
+sleep 6.5
+hello 3
+check "an interface that went down and came back is captured again" wait_stored "$(lab_mac 3)"
+
+# kill -9, many times: the store stays intact and nothing confirmed is lost.
+before=$(sqlite3 -cmd '.timeout 500' "$db" "select count(*) from hosts")
+for i in $(seq 20); do
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	start || break
+	hello $((1 + i % 4)) &
+	sleep 0.$((RANDOM % 5))
+done
+sleep 0.5
+check "restarts after 20 x kill -9" kill -0 "$pid"
+check "the store passes integrity_check" test "$(sqlite3 "$db" 'pragma integrity_check')" = ok
+after=$(sqlite3 -cmd '.timeout 500' "$db" "select count(*) from hosts")
+check "no stored host lost ($before before, $after after)" test "$after" -ge "$before"
+hello 4
+check "capturing resumed after the kills" wait_stored "$(lab_mac 4)"
+
+kill -TERM "$pid"
+rc=0
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+check "SIGTERM stops it" bash -c "! kill -0 $pid 2>/dev/null"
+check "and it said so (event=stopped)" grep -q 'event=stopped' "$log"
+finish
