@@ -6,6 +6,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,7 +33,7 @@
 #include "sensor/privdrop.h"
 
 #define MAX_IFACES     16
-#define REOPEN_SECS    5
+#define REOPEN_SECS    1
 #define FLUSH_INTERVAL 0.25
 #define DEFAULT_CONFIG "/etc/muster/sensor.conf"
 
@@ -70,14 +73,15 @@ on_hup(int sig)
 }
 
 struct iface {
-	char name[32];
+	char name[IFNAMSIZ];
 	struct capture *cap;
-	double retry_at; /* when closed: next time to try opening it again */
+	unsigned ifindex; /* of the interface the capture is bound to */
+	double retry_at;  /* when closed: next time to try opening it again */
 	bool warned;
 };
 
 struct settings {
-	char ifnames[MAX_IFACES][32];
+	char ifnames[MAX_IFACES][IFNAMSIZ];
 	int n_ifaces;
 	char state_dir[4096];
 	char user[33];
@@ -140,7 +144,7 @@ load_settings(const char *path, struct settings *out)
 		if (s.n_ifaces == MAX_IFACES || strlen(p) >= sizeof(s.ifnames[0])) {
 			log_error("config",
 			          "file=%s error=\"interfaces: at most %d names of up to "
-			          "31 characters\"",
+			          "15 characters\"",
 			          path, MAX_IFACES);
 			goto out;
 		}
@@ -194,8 +198,44 @@ iface_open(struct iface *f, bool promisc)
 		f->retry_at = now_mono() + REOPEN_SECS;
 		return;
 	}
-	log_info("capture-start", "iface=%s", f->name);
+	f->ifindex = if_nametoindex(f->name);
+	log_info("capture-start", "iface=%s ifindex=%u", f->name, f->ifindex);
 	f->warned = false;
+}
+
+/*
+ * Whether an open capture still has its interface: up, and the same one
+ * (an interface deleted and made again has a new index, and a capture
+ * bound to the old one would never see a packet again).
+ */
+static const char *
+iface_lost(const struct iface *f)
+{
+	struct ifreq ifr;
+	unsigned idx = if_nametoindex(f->name);
+	int s, up;
+
+	if (idx == 0)
+		return "interface disappeared";
+	if (idx != f->ifindex)
+		return "interface was replaced";
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return NULL;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", f->name);
+	up = ioctl(s, SIOCGIFFLAGS, &ifr) == 0 ? (ifr.ifr_flags & IFF_UP) != 0 : 1;
+	close(s);
+	return up ? NULL : "interface is down";
+}
+
+/* Interfaces that are missing or down are not opened (quietly retried). */
+static bool
+iface_ready(const char *name)
+{
+	struct iface probe = {.ifindex = if_nametoindex(name)};
+
+	snprintf(probe.name, sizeof(probe.name), "%s", name);
+	return probe.ifindex != 0 && iface_lost(&probe) == NULL;
 }
 
 static void
@@ -385,7 +425,8 @@ daemon_main(int argc, char **argv)
 	struct daemon d = {.conf_path = DEFAULT_CONFIG};
 	bool foreground = false, check = false;
 	char err[512], *dbpath = NULL;
-	double next_flush = 0;
+	double next_flush = 0, next_check = 0;
+	bool check_now;
 	int ch, rc = MUSTER_EXIT_RUNTIME;
 
 	optind = 1;
@@ -458,13 +499,23 @@ daemon_main(int argc, char **argv)
 			got_hup = 0;
 			reload(&d);
 		}
+		/* Once a second: is every capture still bound to a live interface? */
+		check_now = now >= next_check;
+		if (check_now)
+			next_check = now + 1;
 		for (int i = 0; i < d.n_ifs; i++) {
-			if (d.ifs[i].cap == NULL) {
-				if (now >= d.ifs[i].retry_at)
-					iface_open(&d.ifs[i], d.set.promisc);
-				if (d.ifs[i].cap == NULL)
-					continue;
+			struct iface *f = &d.ifs[i];
+			const char *why;
+			if (f->cap && check_now && (why = iface_lost(f)) != NULL)
+				iface_close(f, why);
+			if (f->cap == NULL && now >= f->retry_at) {
+				if (iface_ready(f->name))
+					iface_open(f, d.set.promisc);
+				else
+					f->retry_at = now + REOPEN_SECS;
 			}
+			if (f->cap == NULL)
+				continue;
 			pfd[np].fd = capture_fd(d.ifs[i].cap);
 			pfd[np].events = POLLIN;
 			pfd[np].revents = 0;
