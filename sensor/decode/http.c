@@ -3,53 +3,7 @@
 #include <string.h>
 
 #include "sensor/decode/http.h"
-
-/* RFC 9110 §5.6.2 tchar. */
-static bool
-is_tchar(uint8_t ch)
-{
-	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))
-		return true;
-	return ch != 0 && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
-}
-
-static uint8_t
-upper(uint8_t ch)
-{
-	return ch >= 'a' && ch <= 'z' ? (uint8_t)(ch - 'a' + 'A') : ch;
-}
-
-static bool
-name_is(const uint8_t *p, size_t n, const char *s)
-{
-	if (strlen(s) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (upper(p[i]) != (uint8_t)s[i])
-			return false;
-	return true;
-}
-
-/*
- * Split off the next line without its CR LF or bare LF (RFC 9112 §2.2
- * allows LF alone). 1: a line; 0: no line end yet; -1: longer than the cap.
- */
-static int
-line_next(struct cursor *c, struct cursor *line)
-{
-	size_t look = c->rem < HTTP_LINE_MAX + 2 ? c->rem : HTTP_LINE_MAX + 2;
-	const uint8_t *nl = look ? memchr(c->p, '\n', look) : NULL;
-	size_t n;
-
-	if (nl == NULL)
-		return look < c->rem || look == HTTP_LINE_MAX + 2 ? -1 : 0;
-	n = (size_t)(nl - c->p);
-	cursor_sub(c, n, line);
-	cursor_skip(c, 1);
-	if (line->rem > 0 && line->p[line->rem - 1] == '\r')
-		line->rem--;
-	return line->rem <= HTTP_LINE_MAX ? 1 : -1;
-}
+#include "sensor/decode/httpfield.h"
 
 /* status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4). */
 static bool
@@ -103,26 +57,26 @@ auth_schemes(const uint8_t *p, size_t n)
 		while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == ','))
 			i++;
 		s = i;
-		while (i < n && is_tchar(p[i]))
+		while (i < n && httpf_is_tchar(p[i]))
 			i++;
 		k = i - s;
 		if (k > 0 && (i == n || p[i] != '=')) {
-			if (name_is(p + s, k, "BASIC"))
+			if (httpf_name_is(p + s, k, "BASIC"))
 				seen |= HTTP_AUTH_BASIC;
-			else if (name_is(p + s, k, "DIGEST"))
+			else if (httpf_name_is(p + s, k, "DIGEST"))
 				seen |= HTTP_AUTH_DIGEST;
-			else if (name_is(p + s, k, "NTLM"))
+			else if (httpf_name_is(p + s, k, "NTLM"))
 				seen |= HTTP_AUTH_NTLM;
-			else if (name_is(p + s, k, "NEGOTIATE"))
+			else if (httpf_name_is(p + s, k, "NEGOTIATE"))
 				seen |= HTTP_AUTH_NEGOTIATE;
-			else if (name_is(p + s, k, "BEARER"))
+			else if (httpf_name_is(p + s, k, "BEARER"))
 				seen |= HTTP_AUTH_BEARER;
 			else
 				seen |= HTTP_AUTH_OTHER;
 			/* A scheme followed by SP and its first parameter: step over the "=". */
 			while (i < n && p[i] == ' ')
 				i++;
-			while (i < n && is_tchar(p[i]))
+			while (i < n && httpf_is_tchar(p[i]))
 				i++;
 		}
 		/* Skip to the next comma outside a quoted string (§5.6.4). */
@@ -137,37 +91,25 @@ auth_schemes(const uint8_t *p, size_t n)
 	return seen;
 }
 
-/* field-line = field-name ":" OWS field-value OWS (RFC 9112 §5). */
+/* One field line (RFC 9112 §5); the fields a prober wants are kept. */
 static bool
 header_line(struct cursor l, struct http_head *h)
 {
-	const uint8_t *name = l.p, *v;
-	size_t nlen = 0, vlen;
+	const uint8_t *name, *v;
+	size_t nlen, vlen;
 
-	while (nlen < l.rem && is_tchar(l.p[nlen]))
-		nlen++;
-	/* §5.1: no whitespace between name and colon; §5.2: no obs-fold. */
-	if (nlen == 0 || nlen == l.rem || l.p[nlen] != ':')
+	if (!httpf_field(l, &name, &nlen, &v, &vlen))
 		return false;
-	cursor_skip(&l, nlen + 1);
-	v = l.p;
-	vlen = l.rem;
-	while (vlen > 0 && (v[0] == ' ' || v[0] == '\t')) {
-		v++;
-		vlen--;
-	}
-	while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-		vlen--;
-	if (name_is(name, nlen, "SERVER")) {
+	if (httpf_name_is(name, nlen, "SERVER")) {
 		set_once(&h->server, v, vlen);
-	} else if (name_is(name, nlen, "WWW-AUTHENTICATE")) {
+	} else if (httpf_name_is(name, nlen, "WWW-AUTHENTICATE")) {
 		set_once(&h->www_authenticate, v, vlen);
 		h->auth |= auth_schemes(v, vlen);
-	} else if (name_is(name, nlen, "LOCATION")) {
+	} else if (httpf_name_is(name, nlen, "LOCATION")) {
 		set_once(&h->location, v, vlen);
-	} else if (name_is(name, nlen, "X-POWERED-BY")) {
+	} else if (httpf_name_is(name, nlen, "X-POWERED-BY")) {
 		set_once(&h->powered_by, v, vlen);
-	} else if (name_is(name, nlen, "CONTENT-TYPE")) {
+	} else if (httpf_name_is(name, nlen, "CONTENT-TYPE")) {
 		set_once(&h->content_type, v, vlen);
 	}
 	return true;
@@ -180,12 +122,12 @@ http_parse_head(struct cursor *c, struct http_head *out)
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (line_next(&t, &line) != 1 || !status_line(line, out)) {
+	if (httpf_line_next(&t, &line, HTTP_LINE_MAX) != 1 || !status_line(line, out)) {
 		memset(out, 0, sizeof(*out));
 		return false;
 	}
 	for (;;) {
-		r = line_next(&t, &line);
+		r = httpf_line_next(&t, &line, HTTP_LINE_MAX);
 		if (r == 0)
 			break; /* cut short: keep what we have */
 		if (r < 0)

@@ -1,24 +1,8 @@
 /* ssdp.c - SSDP decoder: UPnP Device Architecture 1.1 §1, HTTP/1.1 message syntax (RFC 7230 §3). */
 #include <string.h>
 
+#include "sensor/decode/httpfield.h"
 #include "sensor/decode/ssdp.h"
-
-/* Split off the next line (without its CRLF or bare LF). False when no line end is found. */
-static bool
-line_next(struct cursor *c, struct cursor *line)
-{
-	const uint8_t *nl = c->rem ? memchr(c->p, '\n', c->rem) : NULL;
-	size_t n;
-
-	if (nl == NULL)
-		return false;
-	n = (size_t)(nl - c->p);
-	if (!cursor_sub(c, n, line) || !cursor_skip(c, 1))
-		return false;
-	if (line->rem > 0 && line->p[line->rem - 1] == '\r')
-		line->rem--;
-	return line->rem <= SSDP_LINE_MAX;
-}
 
 static bool
 bytes_eq(const struct cursor *l, const char *s)
@@ -34,31 +18,6 @@ prefix_eq(const struct cursor *l, const char *s)
 	size_t n = strlen(s);
 
 	return l->rem >= n && memcmp(l->p, s, n) == 0;
-}
-
-static bool
-name_is(const uint8_t *p, size_t n, const char *s)
-{
-	if (strlen(s) != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t ch = p[i];
-
-		if (ch >= 'a' && ch <= 'z')
-			ch = (uint8_t)(ch - 'a' + 'A');
-		if (ch != (uint8_t)s[i])
-			return false;
-	}
-	return true;
-}
-
-/* RFC 7230 §3.2.6 tchar. */
-static bool
-is_tchar(uint8_t ch)
-{
-	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'))
-		return true;
-	return ch != 0 && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
 }
 
 /* Start line: request-line or status-line (RFC 7230 §3.1). */
@@ -103,38 +62,26 @@ set_once(struct ssdp_str *s, const uint8_t *p, size_t n)
 static bool
 header_line(struct cursor l, struct ssdp_msg *m)
 {
-	const uint8_t *name = l.p, *v;
-	size_t nlen = 0, vlen;
+	const uint8_t *name, *v;
+	size_t nlen, vlen;
 
-	while (nlen < l.rem && is_tchar(l.p[nlen]))
-		nlen++;
-	/* No whitespace before the colon; folding (leading SP/HT) is malformed (§3.2.4). */
-	if (nlen == 0 || nlen == l.rem || l.p[nlen] != ':')
+	if (!httpf_field(l, &name, &nlen, &v, &vlen))
 		return false;
-	cursor_skip(&l, nlen + 1);
-	v = l.p;
-	vlen = l.rem;
-	while (vlen > 0 && (v[0] == ' ' || v[0] == '\t')) {
-		v++;
-		vlen--;
-	}
-	while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-		vlen--;
-	if (name_is(name, nlen, "SERVER"))
+	if (httpf_name_is(name, nlen, "SERVER"))
 		set_once(&m->server, v, vlen);
-	else if (name_is(name, nlen, "LOCATION"))
+	else if (httpf_name_is(name, nlen, "LOCATION"))
 		set_once(&m->location, v, vlen);
-	else if (name_is(name, nlen, "USN"))
+	else if (httpf_name_is(name, nlen, "USN"))
 		set_once(&m->usn, v, vlen);
-	else if (name_is(name, nlen, "NT"))
+	else if (httpf_name_is(name, nlen, "NT"))
 		set_once(&m->nt, v, vlen);
-	else if (name_is(name, nlen, "NTS"))
+	else if (httpf_name_is(name, nlen, "NTS"))
 		set_once(&m->nts, v, vlen);
-	else if (name_is(name, nlen, "ST"))
+	else if (httpf_name_is(name, nlen, "ST"))
 		set_once(&m->st, v, vlen);
-	else if (name_is(name, nlen, "CACHE-CONTROL"))
+	else if (httpf_name_is(name, nlen, "CACHE-CONTROL"))
 		set_once(&m->cache_control, v, vlen);
-	else if (name_is(name, nlen, "USER-AGENT"))
+	else if (httpf_name_is(name, nlen, "USER-AGENT"))
 		set_once(&m->user_agent, v, vlen);
 	return true;
 }
@@ -145,10 +92,10 @@ ssdp_decode(struct cursor *c, struct ssdp_msg *out)
 	struct cursor line;
 
 	memset(out, 0, sizeof(*out));
-	if (!line_next(c, &line) || !start_line(line, out))
+	if (httpf_line_next(c, &line, SSDP_LINE_MAX) != 1 || !start_line(line, out))
 		return false;
 	while (c->rem > 0) {
-		if (!line_next(c, &line))
+		if (httpf_line_next(c, &line, SSDP_LINE_MAX) != 1)
 			return false;
 		if (line.rem == 0)
 			break; /* end of the header section; any body is ignored */

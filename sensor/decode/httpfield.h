@@ -1,0 +1,33 @@
+/* httpfield.h - HTTP/1.x message framing shared by HTTP and SSDP: lines and field lines (RFC 9112 §2, §5). */
+#ifndef MUSTER_DECODE_HTTPFIELD_H
+#define MUSTER_DECODE_HTTPFIELD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/cursor.h"
+
+/* RFC 9110 §5.6.2 tchar: a character of a field name or token. */
+bool httpf_is_tchar(uint8_t ch);
+
+/* The n bytes at p equal upper-case s, ASCII case folded. */
+bool httpf_name_is(const uint8_t *p, size_t n, const char *upper);
+
+/*
+ * Split off the next line of c without its CR LF or bare LF (RFC 9112 §2.2
+ * allows LF alone). Returns 1 for a line of at most max bytes, 0 when no
+ * line end has arrived yet, -1 for a line longer than max. The line points
+ * into c's buffer.
+ */
+int httpf_line_next(struct cursor *c, struct cursor *line, size_t max);
+
+/*
+ * Split a field line "name: value" (RFC 9112 §5): a token name right
+ * before the colon (no whitespace, no obs-fold) and the value without
+ * surrounding spaces and tabs. False when the line is not a field line.
+ */
+bool httpf_field(struct cursor line, const uint8_t **name, size_t *nlen, const uint8_t **val,
+                 size_t *vlen);
+
+#endif
