@@ -64,6 +64,29 @@ struct strpool {
 
 static struct strpool labels, shared;
 
+/*
+ * text_sanitize() with a fast path: printable ASCII without a backslash
+ * comes out as it went in, so it is only copied (most names and banners).
+ */
+static size_t
+make_safe(const void *in, size_t len, char *out, size_t outsz)
+{
+	const uint8_t *p = in;
+	size_t i;
+
+	if (len < outsz) {
+		for (i = 0; i < len; i++)
+			if (p[i] < 0x20 || p[i] > 0x7e || p[i] == '\\')
+				break;
+		if (i == len) {
+			memcpy(out, in, len);
+			out[len] = 0;
+			return len;
+		}
+	}
+	return text_sanitize(in, len, out, outsz);
+}
+
 struct host_table {
 	struct host *slots; /* `used` entries live, free ones chained by lru_next */
 	uint32_t used, cap, count, free_head;
@@ -228,7 +251,7 @@ host_intern(const char *s)
 
 	if (s == NULL)
 		return 0;
-	text_sanitize(s, strlen(s), tmp, sizeof(tmp));
+	make_safe(s, strlen(s), tmp, sizeof(tmp));
 	return pool_intern(&labels, tmp);
 }
 
@@ -258,7 +281,7 @@ host_set_shared(struct host_table *t, struct host *h, uint16_t *field, const voi
 
 	if (val == NULL || len == 0)
 		return false;
-	text_sanitize(val, len, tmp, sizeof(tmp));
+	make_safe(val, len, tmp, sizeof(tmp));
 	if ((id = pool_intern(&shared, tmp)) == 0 || id == *field)
 		return false;
 	*field = id;
@@ -503,7 +526,7 @@ host_add_name(struct host_table *t, struct host *h, const void *name, size_t len
 	if (len == 0)
 		return false;
 	/* Made safe on the stack first: a name seen again costs no allocation. */
-	text_sanitize(name, len, tmp, sizeof(tmp));
+	make_safe(name, len, tmp, sizeof(tmp));
 	for (int i = 0; i < h->n_names; i++)
 		if (h->names[i].src == src && strcasecmp(h->names[i].name, tmp) == 0)
 			return false;
@@ -578,7 +601,7 @@ host_add_service(struct host_table *t, struct host *h, uint8_t proto, uint16_t p
 	if (banner) {
 		char b[TEXT_BANNER_MAX + 1];
 		uint16_t id;
-		text_sanitize(banner, strlen(banner), b, sizeof(b));
+		make_safe(banner, strlen(banner), b, sizeof(b));
 		if ((id = pool_intern(&shared, b)) != 0 && id != sv->banner) {
 			sv->banner = id;
 			changed = true;
@@ -587,7 +610,7 @@ host_add_service(struct host_table *t, struct host *h, uint8_t proto, uint16_t p
 	if (product) {
 		char p[TEXT_NAME_MAX + 1];
 		uint16_t id;
-		text_sanitize(product, strlen(product), p, sizeof(p));
+		make_safe(product, strlen(product), p, sizeof(p));
 		if ((id = pool_intern(&shared, p)) != 0 && id != sv->product) {
 			sv->product = id;
 			changed = true;
@@ -639,7 +662,7 @@ host_set_str(struct host_table *t, struct host *h, char **field, const void *val
 
 	if (val == NULL || len == 0)
 		return false;
-	text_sanitize(val, len, tmp, sizeof(tmp));
+	make_safe(val, len, tmp, sizeof(tmp));
 	if (!str_update(field, tmp))
 		return false;
 	mark_changed(t, h);
@@ -653,7 +676,7 @@ smb_str(char **dst, const char *src)
 
 	if (src == NULL || *src == 0)
 		return false;
-	text_sanitize(src, strlen(src), tmp, sizeof(tmp));
+	make_safe(src, strlen(src), tmp, sizeof(tmp));
 	return str_update(dst, tmp);
 }
 

@@ -1,4 +1,5 @@
 /* dns.c - DNS message decoder for mDNS (RFC 6762) and LLMNR (RFC 4795); RFC 1035 §4 format. */
+#include <stddef.h>
 #include <string.h>
 
 #include "sensor/decode/dns.h"
@@ -242,7 +243,13 @@ dns_decode(struct cursor *c, bool mdns, struct dns_msg *out)
 	struct dns_rr rr;
 	unsigned total, i;
 
-	memset(out, 0, sizeof(*out));
+	/*
+	 * Zero the header and the counters, not the 32 kept records (22 KiB):
+	 * an entry is written whole when it is kept, and only kept ones are read.
+	 */
+	memset(out, 0, offsetof(struct dns_msg, q));
+	out->nrrs = 0;
+	out->rrs_dropped = 0;
 	/* RFC 1035 §4.1.1 header. */
 	cursor_u16be(c, &out->id);
 	cursor_u16be(c, &out->flags);
