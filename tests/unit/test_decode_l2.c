@@ -7,6 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include "sensor/decode/arp.h"
 #include "sensor/decode/ether.h"
 
@@ -64,25 +66,6 @@ static const uint8_t frame_sll[] = {0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x52, 0x
 static const uint8_t frame_sll2[] = {0x86, 0xdd, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,
                                      0x00, 0x01, 0x04, 0x06, 0x52, 0x54, 0x00, 0x12,
                                      0x34, 0x56, 0x00, 0x00, 0x60, 0x00, 0x00, 0x00};
-
-/* An exact-size heap copy of the first n bytes, so ASan catches any overread. */
-static uint8_t *
-dup_prefix(const uint8_t *p, size_t n)
-{
-	uint8_t *d = malloc(n ? n : 1);
-
-	assert_non_null(d);
-	if (n)
-		memcpy(d, p, n);
-	return d;
-}
-
-/* The payload must lie within the input. */
-static void
-assert_within(const struct cursor *sub, const uint8_t *buf, size_t n)
-{
-	assert_true(sub->rem == 0 || (sub->p >= buf && sub->p + sub->rem <= buf + n));
-}
 
 static void
 test_ether_ii(void **state)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include "sensor/decode/icmpv6.h"
 #include "sensor/decode/ipv4.h"
 #include "sensor/decode/ipv6.h"
@@ -26,24 +28,6 @@ static const uint8_t ip4_syn[] = {0x45, 0x00, 0x00, 0x3c, 0x1c, 0x46, 0x40, 0x00
 static const uint8_t ip4_ra[] = {0x46, 0x02, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00,
                                  0x00, 0xc0, 0xa8, 0x01, 0x0a, 0xe0, 0x00, 0x00, 0xfb, 0x94, 0x04,
                                  0x00, 0x00, 0x16, 0x00, 0x09, 0x04, 0xe0, 0x00, 0x00, 0xfb};
-
-/* An exact-size heap copy of the first n bytes, so ASan catches any overread. */
-static uint8_t *
-dup_prefix(const uint8_t *p, size_t n)
-{
-	uint8_t *d = malloc(n ? n : 1);
-
-	assert_non_null(d);
-	if (n)
-		memcpy(d, p, n);
-	return d;
-}
-
-static void
-assert_within(const struct cursor *sub, const uint8_t *buf, size_t n)
-{
-	assert_true(sub->rem == 0 || (sub->p >= buf && sub->p + sub->rem <= buf + n));
-}
 
 /* ---- IPv4 ---- */
 

@@ -7,26 +7,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
+
 #include "sensor/decode/tcp.h"
 #include "sensor/decode/udp.h"
-
-/* An exact-size heap copy of the first n bytes, so ASan catches any overread. */
-static uint8_t *
-dup_prefix(const uint8_t *p, size_t n)
-{
-	uint8_t *d = malloc(n ? n : 1);
-
-	assert_non_null(d);
-	if (n)
-		memcpy(d, p, n);
-	return d;
-}
-
-static void
-assert_within(const struct cursor *sub, const uint8_t *buf, size_t n)
-{
-	assert_true(sub->rem == 0 || (sub->p >= buf && sub->p + sub->rem <= buf + n));
-}
 
 /* ---- UDP ---- */
 
