@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,9 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/muster.h"
+#include "common/net.h"
 #include "common/oui.h"
+#include "sensor/active.h"
 #include "sensor/capture.h"
 #include "sensor/daemon.h"
 #include "sensor/fingerprint/fp.h"
@@ -31,6 +34,7 @@
 #include "sensor/hoststore.h"
 #include "sensor/observe.h"
 #include "sensor/privdrop.h"
+#include "sensor/report.h"
 
 #define MAX_IFACES     16
 #define REOPEN_SECS    1
@@ -58,6 +62,26 @@ const size_t daemon_config_nkeys = MUSTER_NELEM(daemon_config_keys);
 
 static volatile sig_atomic_t got_term, got_hup;
 
+/* The whole sensor.conf schema: [sensor] here, [report] and [active] from their modules. */
+static struct config_key schema[128];
+static size_t nschema;
+
+static bool
+schema_build(void)
+{
+	if (nschema)
+		return true;
+	if (daemon_config_nkeys + report_config_nkeys + active_config_nkeys > MUSTER_NELEM(schema))
+		return false;
+	memcpy(schema, daemon_config_keys, sizeof(schema[0]) * daemon_config_nkeys);
+	nschema = daemon_config_nkeys;
+	memcpy(schema + nschema, report_config_keys, sizeof(schema[0]) * report_config_nkeys);
+	nschema += report_config_nkeys;
+	memcpy(schema + nschema, active_config_keys, sizeof(schema[0]) * active_config_nkeys);
+	nschema += active_config_nkeys;
+	return true;
+}
+
 static void
 on_term(int sig)
 {
@@ -75,8 +99,9 @@ on_hup(int sig)
 struct iface {
 	char name[IFNAMSIZ];
 	struct capture *cap;
-	unsigned ifindex; /* of the interface the capture is bound to */
-	double retry_at;  /* when closed: next time to try opening it again */
+	struct active *act; /* the active half on this interface, when enabled */
+	unsigned ifindex;   /* of the interface the capture is bound to */
+	double retry_at;    /* when closed: next time to try opening it again */
 	bool warned;
 };
 
@@ -91,6 +116,10 @@ struct settings {
 	char oui_dir[4096];
 	char p0f_fp[4096];
 	char rules_dir[4096];
+	struct config *cfg;      /* kept: the report settings' strings live in it */
+	bool report_on;          /* [report] server is set */
+	struct report_config rc; /* valid while cfg lives */
+	struct active_policy pol;
 };
 
 struct daemon {
@@ -104,6 +133,8 @@ struct daemon {
 	struct host_table *table;
 	struct hoststore *hs;
 	struct observer *obs;
+	struct reporter *rep;
+	struct iface *cur; /* the interface whose packets are being dispatched */
 };
 
 static double
@@ -134,7 +165,7 @@ load_settings(const char *path, struct settings *out)
 	char list[512], *p, *save = NULL;
 	int rc = MUSTER_EPARSE;
 
-	if ((c = config_new(daemon_config_keys, daemon_config_nkeys)) == NULL)
+	if (!schema_build() || (c = config_new(schema, nschema)) == NULL)
 		return MUSTER_ENOMEM;
 	if (config_load_file(c, path) != 0 || config_check_required(c) != 0)
 		goto errors;
@@ -172,8 +203,27 @@ load_settings(const char *path, struct settings *out)
 		copy_str(s.p0f_fp, sizeof(s.p0f_fp), v);
 	if (config_get_path(c, "sensor", "rules_dir", &v) == 0)
 		copy_str(s.rules_dir, sizeof(s.rules_dir), v);
+	{
+		char aerr[256] = "";
+		if (active_policy_from_config(c, &s.pol, aerr, sizeof(aerr)) != 0) {
+			if (aerr[0])
+				log_error("config", "file=%s error=\"%s\"", path, aerr);
+			goto errors;
+		}
+	}
+	switch (report_config_from(c, &s.rc)) {
+	case 0:
+		s.report_on = true;
+		break;
+	case MUSTER_ENOENT:
+		break; /* no [report] server: the sensor keeps its hosts to itself */
+	default:
+		goto errors;
+	}
 	if (config_error_count(c) != 0)
 		goto errors;
+	s.cfg = c;
+	c = NULL;
 	*out = s;
 	rc = 0;
 	goto out;
@@ -185,12 +235,30 @@ out:
 	return rc;
 }
 
+/* The active half on f, when the policy asks for it (needs CAP_NET_RAW, which stays). */
 static void
-iface_open(struct iface *f, bool promisc)
+iface_active(struct daemon *d, struct iface *f)
 {
 	char err[512];
 
-	if ((f->cap = capture_open_live(f->name, promisc, err, sizeof(err))) == NULL) {
+	active_free(f->act);
+	f->act = NULL;
+	if (!d->set.pol.enabled || f->cap == NULL)
+		return;
+	if ((f->act = active_new(&d->set.pol, d->table, d->rules, f->name, err, sizeof(err))) ==
+	    NULL)
+		log_warn("active-off", "iface=%s error=\"%s\"", f->name, err);
+	else
+		log_info("active-start", "iface=%s sweep=%s", f->name,
+		         d->set.pol.sweep ? "yes" : "no");
+}
+
+static void
+iface_open(struct daemon *d, struct iface *f)
+{
+	char err[512];
+
+	if ((f->cap = capture_open_live(f->name, d->set.promisc, err, sizeof(err))) == NULL) {
 		if (!f->warned)
 			log_warn("capture-open", "iface=%s error=\"%s\" retry=%ds", f->name, err,
 			         REOPEN_SECS);
@@ -201,6 +269,7 @@ iface_open(struct iface *f, bool promisc)
 	f->ifindex = if_nametoindex(f->name);
 	log_info("capture-start", "iface=%s ifindex=%u", f->name, f->ifindex);
 	f->warned = false;
+	iface_active(d, f);
 }
 
 /*
@@ -241,6 +310,8 @@ iface_ready(const char *name)
 static void
 iface_close(struct iface *f, const char *why)
 {
+	active_free(f->act);
+	f->act = NULL;
 	if (f->cap) {
 		capture_close(f->cap);
 		f->cap = NULL;
@@ -265,18 +336,21 @@ sync_ifaces(struct daemon *d)
 		if (found) {
 			keep[n] = *found;
 			found->cap = NULL;
+			found->act = NULL;
 		} else {
 			memset(&keep[n], 0, sizeof(keep[n]));
 			copy_str(keep[n].name, sizeof(keep[n].name), d->set.ifnames[i]);
-			iface_open(&keep[n], d->set.promisc);
+			iface_open(d, &keep[n]);
 		}
 		n++;
 	}
-	for (int j = 0; j < d->n_ifs; j++)
+	for (int j = 0; j < d->n_ifs; j++) {
 		if (d->ifs[j].cap) {
 			capture_close(d->ifs[j].cap);
 			log_info("capture-removed", "iface=%s", d->ifs[j].name);
 		}
+		active_free(d->ifs[j].act);
+	}
 	memcpy(d->ifs, keep, sizeof(keep[0]) * (size_t)n);
 	d->n_ifs = n;
 }
@@ -289,6 +363,8 @@ on_packet(void *arg, int dlt, const struct timeval *ts, const uint8_t *data, siz
 
 	(void)wirelen;
 	observer_packet(d->obs, dlt, ts, data, caplen);
+	if (d->cur && d->cur->act)
+		active_frame(d->cur->act, dlt, data, caplen);
 }
 
 static int
@@ -370,6 +446,68 @@ load_data(struct daemon *d)
 	}
 }
 
+/*
+ * The segments the sensor watches, for its reports, when the configuration
+ * does not name them: the networks of its interfaces' addresses.
+ */
+static void
+fill_networks(struct settings *set)
+{
+	static char text[32][NET_CIDR_STRLEN];
+	static const char *ptrs[32];
+	size_t n = 0;
+
+	for (int i = 0; i < set->n_ifaces; i++) {
+		struct net_iface nif;
+		if (net_iface_addrs(set->ifnames[i], &nif) != 0)
+			continue;
+		for (size_t k = 0; k < nif.naddrs && n < MUSTER_NELEM(text); k++) {
+			struct cidr c = nif.addrs[k];
+			if (net_ip_is_link_local(&c.addr) || net_ip_is_loopback(&c.addr))
+				continue;
+			net_cidr_normalize(&c);
+			net_cidr_format(&c, text[n]);
+			ptrs[n] = text[n];
+			n++;
+		}
+	}
+	set->rc.networks = ptrs;
+	set->rc.n_networks = n;
+}
+
+/* Hosts the policy filters out are neither probed nor stored nor reported. */
+static bool
+keep_host(const struct host *h, void *arg)
+{
+	const struct daemon *d = arg;
+
+	return active_host_allowed(&d->set.pol, h);
+}
+
+static bool
+str_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether two [report] settings would make the same reporter. */
+static bool
+report_config_same(const struct report_config *a, const struct report_config *b)
+{
+	if (!str_same(a->server, b->server) || !str_same(a->ca_file, b->ca_file) ||
+	    !str_same(a->client_cert, b->client_cert) || !str_same(a->client_key, b->client_key) ||
+	    !str_same(a->token_file, b->token_file) || !str_same(a->hostname, b->hostname) ||
+	    a->batch_size != b->batch_size || a->reannounce_ms != b->reannounce_ms ||
+	    a->status_ms != b->status_ms || a->connect_timeout_ms != b->connect_timeout_ms ||
+	    a->timeout_ms != b->timeout_ms || a->retry_min_ms != b->retry_min_ms ||
+	    a->retry_max_ms != b->retry_max_ms || a->n_networks != b->n_networks)
+		return false;
+	for (size_t i = 0; i < a->n_networks; i++)
+		if (!str_same(a->networks[i], b->networks[i]))
+			return false;
+	return true;
+}
+
 static void
 reload(struct daemon *d)
 {
@@ -390,10 +528,85 @@ reload(struct daemon *d)
 	s.promisc = d->set.promisc;
 	copy_str(s.state_dir, sizeof(s.state_dir), d->set.state_dir);
 	s.max_hosts = d->set.max_hosts;
+	/*
+	 * A new reporter only when [report] changed (the token may be readable
+	 * by root alone, and root is gone); if it cannot start, the old one and
+	 * the old configuration stay.
+	 */
+	if (s.report_on && s.rc.n_networks == 0)
+		fill_networks(&s);
+	if (s.report_on && d->rep && report_config_same(&s.rc, &d->set.rc)) {
+		/* unchanged: keep the running reporter */
+	} else if (s.report_on) {
+		struct reporter *rep = NULL;
+		char err[256];
+		if (report_new(hoststore_store(d->hs), &s.rc, &rep, err, sizeof(err)) != 0) {
+			log_error("reload-refused",
+			          "config=%s error=\"%s\" effect=\"old "
+			          "configuration kept\"",
+			          d->conf_path, err);
+			config_free(s.cfg);
+			return;
+		}
+		report_free(d->rep);
+		d->rep = rep;
+	} else if (d->rep) {
+		report_free(d->rep);
+		d->rep = NULL;
+		log_info("report-off", "reason=\"no [report] server in the configuration\"");
+	}
+	config_free(d->set.cfg);
 	d->set = s;
 	log_set_level(s.level);
 	load_data(d);
 	sync_ifaces(d);
+	/* The policy may have changed: the active half starts again under it. */
+	for (int i = 0; i < d->n_ifs; i++)
+		iface_active(d, &d->ifs[i]);
+	hoststore_set_filter(d->hs, active_policy_filters(&d->set.pol) ? keep_host : NULL, d);
+}
+
+/*
+ * Started as root: the state directory exists and belongs to the sensor's
+ * user (systemd's StateDirectory= does the same when it starts the sensor).
+ */
+static int
+prepare_state_dir(const struct settings *set, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	if (mkdir(set->state_dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir: %s", strerror(errno));
+		return MUSTER_EIO;
+	}
+	if ((pw = getpwnam(set->user)) == NULL) {
+		snprintf(err, errlen, "user '%s' does not exist", set->user);
+		return MUSTER_EPERM;
+	}
+	if (chown(set->state_dir, pw->pw_uid, pw->pw_gid) != 0) {
+		snprintf(err, errlen, "chown: %s", strerror(errno));
+		return MUSTER_EIO;
+	}
+	return 0;
+}
+
+/* The store's files, opened as root, are handed to the sensor's user. */
+static void
+give_store_files(const struct settings *set, const char *dbpath)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	struct passwd *pw;
+	char path[4200];
+
+	if (geteuid() != 0 || (pw = getpwnam(set->user)) == NULL)
+		return;
+	for (size_t i = 0; i < MUSTER_NELEM(suffix); i++) {
+		snprintf(path, sizeof(path), "%s%s", dbpath, suffix[i]);
+		if (chown(path, pw->pw_uid, pw->pw_gid) != 0 && errno != ENOENT)
+			log_warn("store-chown", "path=%s error=\"%s\"", path, strerror(errno));
+	}
 }
 
 static void
@@ -458,6 +671,7 @@ daemon_main(int argc, char **argv)
 		return MUSTER_EXIT_USAGE;
 	if (check) {
 		printf("%s: configuration ok\n", d.conf_path);
+		config_free(d.set.cfg);
 		return MUSTER_EXIT_OK;
 	}
 	log_set_level(d.set.level);
@@ -469,8 +683,32 @@ daemon_main(int argc, char **argv)
 	if (d.obs == NULL && (d.obs = observer_new(d.table, d.p0f, d.rules)) == NULL)
 		goto out;
 
-	/* Interfaces first, while we may; then give up everything else. */
+	/*
+	 * While we may: the interfaces, the store (made the sensor user's),
+	 * the reporter (it reads the token, which may be root's alone). Then
+	 * give up everything else.
+	 */
 	sync_ifaces(&d);
+	if (asprintf(&dbpath, "%s/sensor.db", d.set.state_dir) < 0)
+		goto out;
+	if (prepare_state_dir(&d.set, err, sizeof(err)) != 0) {
+		log_error("state-dir", "path=%s error=\"%s\"", d.set.state_dir, err);
+		goto out;
+	}
+	if ((d.hs = hoststore_open(dbpath, err, sizeof(err))) == NULL) {
+		log_error("store-open", "path=%s error=\"%s\"", dbpath, err);
+		goto out;
+	}
+	give_store_files(&d.set, dbpath);
+	if (active_policy_filters(&d.set.pol))
+		hoststore_set_filter(d.hs, keep_host, &d);
+	if (d.set.report_on && d.set.rc.n_networks == 0)
+		fill_networks(&d.set);
+	if (d.set.report_on &&
+	    report_new(hoststore_store(d.hs), &d.set.rc, &d.rep, err, sizeof(err)) != 0) {
+		log_error("report", "error=\"%s\" effect=\"refusing to run\"", err);
+		goto out;
+	}
 	if (privdrop(d.set.user, d.set.promisc, err, sizeof(err)) != 0) {
 		log_error("privdrop", "error=\"%s\" effect=\"refusing to run\"", err);
 		goto out;
@@ -478,21 +716,14 @@ daemon_main(int argc, char **argv)
 	log_info("privileges", "user=%s uid=%u caps=%s", d.set.user, (unsigned)getuid(),
 	         d.set.promisc ? "net_raw,net_admin" : "net_raw");
 
-	if (asprintf(&dbpath, "%s/sensor.db", d.set.state_dir) < 0)
-		goto out;
-	if ((d.hs = hoststore_open(dbpath, err, sizeof(err))) == NULL) {
-		log_error("store-open", "path=%s error=\"%s\"", dbpath, err);
-		goto out;
-	}
-
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
 	log_info("started", "config=%s interfaces=%d store=%s", d.conf_path, d.n_ifs, dbpath);
 	while (!got_term) {
-		struct pollfd pfd[MAX_IFACES];
-		int np = 0, idx[MAX_IFACES];
+		struct pollfd pfd[2 * MAX_IFACES + 16];
+		int np = 0, ncap, idx[MAX_IFACES], timeout = 100;
 		double now = now_mono();
 
 		if (got_hup) {
@@ -510,34 +741,63 @@ daemon_main(int argc, char **argv)
 				iface_close(f, why);
 			if (f->cap == NULL && now >= f->retry_at) {
 				if (iface_ready(f->name))
-					iface_open(f, d.set.promisc);
+					iface_open(&d, f);
 				else
 					f->retry_at = now + REOPEN_SECS;
 			}
 			if (f->cap == NULL)
 				continue;
+			if (f->act) {
+				int t = active_timeout_ms(f->act, now);
+				if (t < timeout)
+					timeout = t;
+			}
 			pfd[np].fd = capture_fd(d.ifs[i].cap);
 			pfd[np].events = POLLIN;
 			pfd[np].revents = 0;
 			idx[np++] = i;
 		}
-		if (poll(pfd, (nfds_t)np, 100) < 0 && errno != EINTR) {
+		ncap = np;
+		for (int i = 0; i < d.n_ifs && np < (int)MUSTER_NELEM(pfd); i++) {
+			if (d.ifs[i].act == NULL)
+				continue;
+			pfd[np].fd = active_fd(d.ifs[i].act);
+			pfd[np].events =
+			        POLLIN; /* an epoll fd: readable when any socket is ready */
+			pfd[np].revents = 0;
+			np++;
+		}
+		if (d.rep) {
+			int t = report_timeout_ms(d.rep);
+			np += (int)report_pollfds(d.rep, pfd + np, MUSTER_NELEM(pfd) - (size_t)np);
+			if (t < timeout)
+				timeout = t;
+		}
+		if (poll(pfd, (nfds_t)np, timeout) < 0 && errno != EINTR) {
 			log_error("poll", "error=\"%s\"", strerror(errno));
 			goto out;
 		}
-		for (int k = 0; k < np; k++) {
+		for (int k = 0; k < ncap; k++) {
 			struct iface *f = &d.ifs[idx[k]];
 			bool eof;
 			if (!(pfd[k].revents & (POLLIN | POLLERR | POLLHUP)))
 				continue;
+			d.cur = f;
 			if (capture_dispatch(f->cap, 0, on_packet, &d, &eof, err, sizeof(err)) < 0)
 				iface_close(f, err); /* e.g. the interface went down */
 		}
+		d.cur = NULL;
+		for (int i = 0; i < d.n_ifs; i++)
+			if (d.ifs[i].act)
+				active_tick(d.ifs[i].act, now_mono(), time(NULL));
 		if (now_mono() >= next_flush) {
 			if (hoststore_flush(d.hs, d.table, d.oui) < 0)
 				log_warn("store-flush", "error=\"%s\"", hoststore_errmsg(d.hs));
 			next_flush = now_mono() + FLUSH_INTERVAL;
 		}
+		/* After the flush: what the store holds now is what gets reported. */
+		if (d.rep && report_tick(d.rep, time(NULL)) != 0)
+			log_warn("report-tick", "error=\"store\"");
 	}
 	if (hoststore_flush(d.hs, d.table, d.oui) < 0)
 		log_error("store-flush", "error=\"%s\"", hoststore_errmsg(d.hs));
@@ -550,7 +810,9 @@ out:
 		capture_close(d.ifs[i].cap);
 	observer_free(d.obs);
 	host_table_free(d.table);
+	report_free(d.rep);
 	hoststore_close(d.hs);
+	config_free(d.set.cfg);
 	fp_rules_free(d.rules);
 	p0f_free(d.p0f);
 	oui_free(d.oui);

@@ -10,6 +10,7 @@
 #include "common/store.h"
 #include "sensor/hosts.h"
 #include "sensor/hoststore.h"
+#include "sensor/outbox.h"
 
 static const struct store_migration migrations[] = {
         {1, "CREATE TABLE hosts ("
@@ -20,15 +21,25 @@ static const struct store_migration migrations[] = {
             " updated_at INTEGER NOT NULL DEFAULT (unixepoch())"
             ") WITHOUT ROWID;"
             "CREATE INDEX hosts_last_seen ON hosts(last_seen);"},
+        {2, OUTBOX_SCHEMA_V2}, /* reporting: outbox, acknowledged hashes, status */
 };
 
 struct hoststore {
 	struct store *st;
 	sqlite3_stmt *upsert;
 	sqlite3_stmt *get;
-	uint64_t flushed_upto; /* host table change counter at the last flush */
+	uint64_t flushed_upto;  /* host table change counter at the last flush */
+	hoststore_keep_fn keep; /* hosts it refuses are not written (policy filters) */
+	void *keep_arg;
 	char err[256];
 };
+
+void
+hoststore_set_filter(struct hoststore *hs, hoststore_keep_fn keep, void *arg)
+{
+	hs->keep = keep;
+	hs->keep_arg = arg;
+}
 
 struct hoststore *
 hoststore_open(const char *path, char *err, size_t errlen)
@@ -70,6 +81,12 @@ hoststore_close(struct hoststore *hs)
 	sqlite3_finalize(hs->get);
 	store_close(hs->st);
 	free(hs);
+}
+
+struct store *
+hoststore_store(struct hoststore *hs)
+{
+	return hs->st;
 }
 
 const char *
@@ -123,6 +140,8 @@ flush_host(struct host *h, void *arg)
 
 	if (h->changed <= fc->since && h->last_seen - h->stored_seen < 60)
 		return 0;
+	if (fc->hs->keep && !fc->hs->keep(h, fc->hs->keep_arg))
+		return 0;
 	if ((fc->rc = save_one(fc->hs, h, fc->oui)) != 0)
 		return 1;
 	h->stored_seen = h->last_seen;
@@ -156,6 +175,8 @@ hoststore_flush(struct hoststore *hs, struct host_table *t, const struct oui_db 
 int
 hoststore_save(struct hoststore *hs, const struct host *h, const struct oui_db *oui)
 {
+	if (hs->keep && !hs->keep(h, hs->keep_arg))
+		return 0;
 	return save_one(hs, h, oui);
 }
 

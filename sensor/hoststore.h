@@ -41,6 +41,17 @@ int hoststore_foreach(struct hoststore *hs, int (*fn)(const struct hostrec *, vo
 /* Number of stored hosts, or a negative MUSTER_E* code. */
 long hoststore_count(struct hoststore *hs);
 
+/*
+ * A filter: hosts for which keep() is false are neither flushed nor saved
+ * (the active policy's address and MAC filters). keep NULL: keep all.
+ */
+typedef bool (*hoststore_keep_fn)(const struct host *h, void *arg);
+void hoststore_set_filter(struct hoststore *hs, hoststore_keep_fn keep, void *arg);
+
+struct store;
+/* The store's connection (owned by hs), for the reporter (sensor/report.h). */
+struct store *hoststore_store(struct hoststore *hs);
+
 /* The last error message. */
 const char *hoststore_errmsg(struct hoststore *hs);
 

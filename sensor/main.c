@@ -11,10 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/hostrec.h"
 #include "common/log.h"
 #include "common/muster.h"
 #include "common/oui.h"
+#include "sensor/active.h"
 #include "sensor/capture.h"
 #include "sensor/daemon.h"
 #include "sensor/fingerprint/fp.h"
@@ -24,6 +26,7 @@
 #include "sensor/hoststore.h"
 #include "sensor/observe.h"
 #include "sensor/output.h"
+#include "sensor/report.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/muster-sensor"
 #define DEFAULT_P0F       "/etc/p0f/p0f.fp"
@@ -53,7 +56,11 @@ struct opts {
 	bool promisc;
 	bool stats;
 	bool p0f_log;
+	bool until_idle;
 	unsigned long max_hosts;
+	const char *config_file;
+	struct config *cfg; /* [active]: file values, then flags */
+	struct active_policy policy;
 };
 
 static void
@@ -85,12 +92,30 @@ usage(FILE *f)
 	        "      --p0f-log           print each TCP SYN/SYN+ACK with its p0f label\n"
 	        "      --stats             print packet counters to stderr at the end\n"
 	        "      --log-level LEVEL   error, warn, info (default), debug\n"
+	        "  -c, --config FILE       sensor.conf: the [active] keys (docs/config.md)\n"
+	        "\n"
+	        "Active detection (-i only; the flags override sensor.conf):\n"
+	        "      --active            probe: ARP re-checks, NDP, TCP ports, NBSTAT/mDNS/SSDP\n"
+	        "      --sweep             ARP-sweep the interface's attached subnets (never "
+	        "more)\n"
+	        "      --ports LIST        TCP ports (default " ACTIVE_DEFAULT_PORTS "; none)\n"
+	        "      --rate PPS          probe packets per second, all together (default %d)\n"
+	        "      --allow CIDR        probe and report only these addresses (repeatable)\n"
+	        "      --deny CIDR         never probe or report these addresses (repeatable)\n"
+	        "      --allow-mac PREFIX  probe and report only these MAC prefixes (repeatable)\n"
+	        "      --deny-mac PREFIX   never probe or report these MAC prefixes (repeatable)\n"
+	        "      --rescan DURATION   no host probed twice within it (default 6h)\n"
+	        "      --probe-timeout DURATION  one TCP conversation, UDP replies (default 5s)\n"
+	        "      --arp-retries N     extra requests to a silent address (default 2)\n"
+	        "      --arp-timeout DURATION  wait for ARP replies before a retry (default "
+	        "500ms)\n"
+	        "      --until-idle        stop once the active half has nothing left to do\n"
 	        "  -h, --help              this text\n"
 	        "  -V, --version           the version\n"
 	        "\n"
 	        "Exit: 0 input read (malformed packets are counted), 2 usage error,\n"
 	        "3 input or store could not be opened.\n",
-	        DEFAULT_MAX_HOSTS);
+	        DEFAULT_MAX_HOSTS, ACTIVE_DEFAULT_RATE);
 }
 
 static bool
@@ -158,6 +183,8 @@ struct run {
 	struct hoststore *hs;
 	struct host_table *table;
 	struct oui_db *oui;
+	struct active *act;
+	const struct active_policy *policy; /* its filters apply to what is reported */
 };
 
 static void
@@ -168,6 +195,17 @@ on_packet(void *arg, int dlt, const struct timeval *ts, const uint8_t *data, siz
 
 	(void)wirelen;
 	observer_packet(r->obs, dlt, ts, data, caplen);
+	if (r->act)
+		active_frame(r->act, dlt, data, caplen);
+}
+
+/* The policy's filters: filtered hosts are neither stored nor printed. */
+static bool
+keep_host(const struct host *h, void *arg)
+{
+	const struct run *r = arg;
+
+	return r->policy == NULL || active_host_allowed(r->policy, h);
 }
 
 static int
@@ -175,7 +213,7 @@ evict_hook(const struct host *h, void *arg)
 {
 	struct run *r = arg;
 
-	if (r->hs && hoststore_save(r->hs, h, r->oui) != 0)
+	if (r->hs && keep_host(h, r) && hoststore_save(r->hs, h, r->oui) != 0)
 		log_warn("store-save-failed", "error=\"%s\"", hoststore_errmsg(r->hs));
 	return 0;
 }
@@ -192,6 +230,7 @@ restore_hook(struct host *h, void *arg)
 struct print_ctx {
 	struct output out;
 	const struct oui_db *oui;
+	const struct run *run;
 	int rc;
 };
 
@@ -201,6 +240,8 @@ print_host(struct host *h, void *arg)
 	struct print_ctx *pc = arg;
 	struct hostrec r = {0};
 
+	if (pc->run && !keep_host(h, (void *)pc->run))
+		return 0;
 	if ((pc->rc = host_to_hostrec(h, pc->oui, &r)) == 0)
 		pc->rc = output_host(&pc->out, &r);
 	hostrec_clear(&r);
@@ -267,6 +308,10 @@ cmd_capture(const struct opts *o)
 			goto out;
 		}
 	}
+	if (active_policy_filters(&o->policy))
+		r.policy = &o->policy;
+	if (r.hs && r.policy)
+		hoststore_set_filter(r.hs, keep_host, &r);
 	host_table_set_hooks(r.table, evict_hook, restore_hook, &r);
 	if ((r.obs = observer_new(r.table, p0f, rules)) == NULL)
 		goto out;
@@ -286,6 +331,14 @@ cmd_capture(const struct opts *o)
 		         capture_dlt_name(capture_dlt(cap)));
 	log_debug("capture-start", "source=%s filter=\"%s\"", o->iface ? o->iface : o->file,
 	          capture_filter());
+	/* Opened after the capture, so the first replies are not missed. */
+	if (o->policy.enabled && o->iface) {
+		r.act = active_new(&o->policy, r.table, rules, o->iface, err, sizeof(err));
+		if (r.act == NULL) {
+			log_error("active-open", "error=\"%s\"", err);
+			goto out;
+		}
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -296,11 +349,14 @@ cmd_capture(const struct opts *o)
 		if (deadline && now >= deadline)
 			break;
 		if (o->iface) {
-			struct pollfd pfd = {capture_fd(cap), POLLIN, 0};
+			struct pollfd pfd[2] = {{capture_fd(cap), POLLIN, 0},
+			                        {r.act ? active_fd(r.act) : -1, POLLIN, 0}};
 			int wait_ms = 100;
+			if (r.act && active_timeout_ms(r.act, now) < wait_ms)
+				wait_ms = active_timeout_ms(r.act, now);
 			if (deadline && (deadline - now) * 1000 < wait_ms)
 				wait_ms = (int)((deadline - now) * 1000) + 1;
-			if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) {
+			if (poll(pfd, r.act ? 2 : 1, wait_ms) < 0 && errno != EINTR) {
 				log_error("poll", "error=\"%s\"", strerror(errno));
 				goto out;
 			}
@@ -309,6 +365,14 @@ cmd_capture(const struct opts *o)
 		if (n < 0) {
 			log_error("capture", "error=\"%s\"", err);
 			goto out;
+		}
+		/* Probing after each batch of packets: never in the capture's way. */
+		if (r.act) {
+			now = now_mono();
+			active_tick(r.act, now, time(NULL));
+			/* active_idle() waits for the last replies itself. */
+			if (o->until_idle && active_idle(r.act))
+				break;
 		}
 		/* Live: new hosts reach the store within a quarter second. */
 		if (r.hs && o->iface && now_mono() >= next_flush) {
@@ -324,6 +388,7 @@ cmd_capture(const struct opts *o)
 	if (!o->p0f_log) {
 		output_begin(&pc.out, stdout, o->fmt);
 		pc.oui = r.oui;
+		pc.run = &r;
 		host_table_foreach(r.table, print_host, &pc);
 		output_end(&pc.out);
 	}
@@ -336,12 +401,17 @@ cmd_capture(const struct opts *o)
 				                                             (enum obs_counter)i));
 		fprintf(stderr, "hosts=%u evicted=%llu\n", host_table_count(r.table),
 		        (unsigned long long)host_table_evictions(r.table));
+		for (int i = 0; r.act && i < ACT__COUNT; i++)
+			fprintf(stderr, "active_%s=%llu\n",
+			        active_counter_name((enum active_counter)i),
+			        (unsigned long long)active_counter(r.act, (enum active_counter)i));
 	}
 	log_info("done", "packets=%llu malformed=%llu hosts=%u",
 	         (unsigned long long)observer_counter(r.obs, OBS_PACKETS),
 	         (unsigned long long)observer_malformed(r.obs), host_table_count(r.table));
 	rc = pc.rc == 0 ? MUSTER_EXIT_OK : MUSTER_EXIT_RUNTIME;
 out:
+	active_free(r.act);
 	capture_close(cap);
 	observer_free(r.obs);
 	host_table_free(r.table);
@@ -387,6 +457,73 @@ cmd_hosts(const struct opts *o)
 	return rc < 0 ? MUSTER_EXIT_RUNTIME : MUSTER_EXIT_OK;
 }
 
+/* A flag that overrides an [active] key; repeatable list flags are joined with ','. */
+struct override {
+	const char *flag, *key;
+	char *value;
+};
+
+static int
+override_add(struct override *ov, size_t n, const char *key, const char *value, bool list)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(ov[i].key, key) != 0)
+			continue;
+		if (list && ov[i].value) {
+			char *joined;
+			if (asprintf(&joined, "%s,%s", ov[i].value, value) < 0)
+				return MUSTER_ENOMEM;
+			free(ov[i].value);
+			ov[i].value = joined;
+		} else {
+			free(ov[i].value);
+			if ((ov[i].value = strdup(value)) == NULL)
+				return MUSTER_ENOMEM;
+		}
+		return 0;
+	}
+	return MUSTER_EINVAL;
+}
+
+/*
+ * Build the [active] policy: defaults, then sensor.conf, then the flags.
+ * Returns 0, or MUSTER_EXIT_USAGE after printing every error.
+ */
+static int
+load_policy(struct opts *o, struct override *ov, size_t nov)
+{
+	static struct config_key schema[128];
+	size_t n = 0;
+	char err[256] = "";
+	int rc = 0;
+
+	/* One sensor.conf for both: the daemon's sections are known (and ignored) here. */
+	if (daemon_config_nkeys + report_config_nkeys + active_config_nkeys > MUSTER_NELEM(schema))
+		return MUSTER_EXIT_RUNTIME;
+	for (size_t i = 0; i < daemon_config_nkeys; i++)
+		schema[n++] = daemon_config_keys[i];
+	for (size_t i = 0; i < report_config_nkeys; i++)
+		schema[n++] = report_config_keys[i];
+	for (size_t i = 0; i < active_config_nkeys; i++)
+		schema[n++] = active_config_keys[i];
+	if ((o->cfg = config_new(schema, n)) == NULL)
+		return MUSTER_EXIT_RUNTIME;
+	if (o->config_file && config_load_file(o->cfg, o->config_file) != 0)
+		rc = MUSTER_EXIT_USAGE;
+	for (size_t i = 0; i < nov; i++)
+		if (ov[i].value &&
+		    config_set(o->cfg, ov[i].flag, "active", ov[i].key, ov[i].value) != 0)
+			rc = MUSTER_EXIT_USAGE;
+	if (active_policy_from_config(o->cfg, &o->policy, err, sizeof(err)) != 0)
+		rc = MUSTER_EXIT_USAGE;
+	if (rc) {
+		config_print_errors(o->cfg, stderr);
+		if (err[0])
+			fprintf(stderr, "muster-sensor: %s\n", err);
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -402,7 +539,20 @@ main(int argc, char **argv)
 		O_RULES,
 		O_P0FLOG,
 		O_STATS,
-		O_LOGLEVEL
+		O_LOGLEVEL,
+		O_ACTIVE,
+		O_SWEEP,
+		O_PORTS,
+		O_RATE,
+		O_ALLOW,
+		O_DENY,
+		O_ALLOWMAC,
+		O_DENYMAC,
+		O_RESCAN,
+		O_PTIMEOUT,
+		O_ARPRETRIES,
+		O_ARPTIMEOUT,
+		O_UNTILIDLE
 	};
 	static const struct option longopts[] = {
 	        {"interface", required_argument, NULL, 'i'},
@@ -422,14 +572,42 @@ main(int argc, char **argv)
 	        {"p0f-log", no_argument, NULL, O_P0FLOG},
 	        {"stats", no_argument, NULL, O_STATS},
 	        {"log-level", required_argument, NULL, O_LOGLEVEL},
+	        {"config", required_argument, NULL, 'c'},
+	        {"active", no_argument, NULL, O_ACTIVE},
+	        {"sweep", no_argument, NULL, O_SWEEP},
+	        {"ports", required_argument, NULL, O_PORTS},
+	        {"rate", required_argument, NULL, O_RATE},
+	        {"allow", required_argument, NULL, O_ALLOW},
+	        {"deny", required_argument, NULL, O_DENY},
+	        {"allow-mac", required_argument, NULL, O_ALLOWMAC},
+	        {"deny-mac", required_argument, NULL, O_DENYMAC},
+	        {"rescan", required_argument, NULL, O_RESCAN},
+	        {"probe-timeout", required_argument, NULL, O_PTIMEOUT},
+	        {"arp-retries", required_argument, NULL, O_ARPRETRIES},
+	        {"arp-timeout", required_argument, NULL, O_ARPTIMEOUT},
+	        {"until-idle", no_argument, NULL, O_UNTILIDLE},
 	        {"help", no_argument, NULL, 'h'},
 	        {"version", no_argument, NULL, 'V'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct opts o = {.fmt = OUTPUT_TABLE, .max_hosts = DEFAULT_MAX_HOSTS};
 	enum log_level lvl = LOG_INFO_;
+	struct override ov[] = {
+	        {"--active", "enabled", NULL},
+	        {"--sweep", "sweep", NULL},
+	        {"--ports", "ports", NULL},
+	        {"--rate", "rate", NULL},
+	        {"--allow", "allow", NULL},
+	        {"--deny", "deny", NULL},
+	        {"--allow-mac", "allow_mac", NULL},
+	        {"--deny-mac", "deny_mac", NULL},
+	        {"--rescan", "rescan", NULL},
+	        {"--probe-timeout", "probe_timeout", NULL},
+	        {"--arp-retries", "arp_retries", NULL},
+	        {"--arp-timeout", "arp_timeout", NULL},
+	};
 	bool hosts_cmd = false;
-	int ch;
+	int ch, rc;
 
 	log_init("muster-sensor", false, LOG_INFO_);
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
@@ -439,8 +617,56 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	while ((ch = getopt_long(argc, argv, "i:r:d:js:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:r:d:js:c:hV", longopts, NULL)) != -1) {
+		const char *key = NULL;
+		bool list = false;
 		switch (ch) {
+		case 'c':
+			o.config_file = optarg;
+			break;
+		case O_ACTIVE:
+			key = "enabled";
+			break;
+		case O_SWEEP:
+			key = "sweep";
+			break;
+		case O_PORTS:
+			key = "ports";
+			break;
+		case O_RATE:
+			key = "rate";
+			break;
+		case O_ALLOW:
+			key = "allow";
+			list = true;
+			break;
+		case O_DENY:
+			key = "deny";
+			list = true;
+			break;
+		case O_ALLOWMAC:
+			key = "allow_mac";
+			list = true;
+			break;
+		case O_DENYMAC:
+			key = "deny_mac";
+			list = true;
+			break;
+		case O_RESCAN:
+			key = "rescan";
+			break;
+		case O_PTIMEOUT:
+			key = "probe_timeout";
+			break;
+		case O_ARPRETRIES:
+			key = "arp_retries";
+			break;
+		case O_ARPTIMEOUT:
+			key = "arp_timeout";
+			break;
+		case O_UNTILIDLE:
+			o.until_idle = true;
+			break;
 		case 'i':
 			o.iface = optarg;
 			break;
@@ -518,14 +744,28 @@ main(int argc, char **argv)
 			usage(stderr);
 			return MUSTER_EXIT_USAGE;
 		}
+		if (key &&
+		    override_add(ov, MUSTER_NELEM(ov), key,
+		                 ch == O_ACTIVE || ch == O_SWEEP ? "yes" : optarg, list) != 0)
+			return MUSTER_EXIT_RUNTIME;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "muster-sensor: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return MUSTER_EXIT_USAGE;
 	}
-	if (hosts_cmd)
-		return cmd_hosts(&o);
+	rc = load_policy(&o, ov, MUSTER_NELEM(ov));
+	for (size_t i = 0; i < MUSTER_NELEM(ov); i++)
+		free(ov[i].value);
+	if (rc != 0) {
+		config_free(o.cfg);
+		return rc;
+	}
+	if (hosts_cmd) {
+		rc = cmd_hosts(&o);
+		config_free(o.cfg);
+		return rc;
+	}
 	if ((o.iface == NULL) == (o.file == NULL)) {
 		fprintf(stderr, "muster-sensor: give exactly one of -i IFACE or -r FILE\n");
 		usage(stderr);
@@ -533,7 +773,15 @@ main(int argc, char **argv)
 	}
 	if (o.file && o.duration > 0) {
 		fprintf(stderr, "muster-sensor: --duration applies to live capture (-i) only\n");
+		config_free(o.cfg);
 		return MUSTER_EXIT_USAGE;
 	}
-	return cmd_capture(&o);
+	if (o.file && o.policy.enabled) {
+		fprintf(stderr, "muster-sensor: active detection needs a live interface (-i)\n");
+		config_free(o.cfg);
+		return MUSTER_EXIT_USAGE;
+	}
+	rc = cmd_capture(&o);
+	config_free(o.cfg);
+	return rc;
 }

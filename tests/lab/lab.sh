@@ -85,15 +85,19 @@ lab_mac() {
 }
 
 # Rewrite the "runs" column of host $1 in hosts.tsv: add ($2=+x) or clear (-).
+# Locked, so daemons may be started for several hosts at once.
 lab__runs() {
 	local i=$1 what=$2 tmp=$LAB_DIR/hosts.tsv.tmp
-	awk -F'\t' -v OFS='\t' -v i="$i" -v w="$what" '
-		$1 == i {
-			if (w == "-") $6 = "-";
-			else if ($6 == "-") $6 = w;
-			else if (index("," $6 ",", "," w ",") == 0) $6 = $6 "," w;
-		}
-		{ print }' "$LAB_DIR/hosts.tsv" >"$tmp" && mv "$tmp" "$LAB_DIR/hosts.tsv"
+	(
+		flock 8 || exit 1
+		awk -F'\t' -v OFS='\t' -v i="$i" -v w="$what" '
+			$1 == i {
+				if (w == "-") $6 = "-";
+				else if ($6 == "-") $6 = w;
+				else if (index("," $6 ",", "," w ",") == 0) $6 = $6 "," w;
+			}
+			{ print }' "$LAB_DIR/hosts.tsv" >"$tmp" && mv "$tmp" "$LAB_DIR/hosts.tsv"
+	) 8>>"$LAB_DIR/hosts.tsv.lock"
 }
 
 lab__write_truth() {

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# muster-sensor run as a service in the lab (issue 6): it drops to its own
+# muster-sensor run as a service in the lab (issue 6), active detection on,
+# reporting to a real
+# muster-server (in the sensor namespace, on its loopback): it drops to its own
 # user with CAP_NET_RAW only (as /proc/PID/status shows), keeps the store
 # current, refuses a bad configuration on SIGHUP (file:line, old one kept),
 # takes a good one, picks an interface up again after it went down and came
@@ -11,12 +13,17 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=${MUSTER_SRC:-$(cd "$here/../.." && pwd)}
 build=${MUSTER_BUILD:-$src/build}
 sensor=$build/sensor/muster-sensor
+server=$build/server/muster-server
 
 . "$src/tests/lab/lab.sh"
 lab_require_root
 lab_require_cmds arping sqlite3 timeout
 if [[ ! -x $sensor ]]; then
 	echo "SKIP: no muster-sensor at $sensor (build it first)" >&2
+	exit 77
+fi
+if [[ ! -x $server ]]; then
+	echo "SKIP: no muster-server at $server (build it first)" >&2
 	exit 77
 fi
 if ! id nobody >/dev/null 2>&1; then
@@ -42,6 +49,18 @@ db=$state/sensor.db
 mkdir -p "$state"
 chmod 711 "$LAB_DIR"	# the sensor's user must reach its state directory
 chown nobody "$state"
+# The server: a sensor token readable by root alone (the sensor reads it
+# before it drops to nobody).
+sdb=$LAB_DIR/server.db
+token=$LAB_DIR/sensor.token
+"$server" --db "$sdb" sensor add lab-sensor >"$token"
+chmod 600 "$token"
+lab_sensor_exec "$server" --db "$sdb" serve --listen 127.0.0.1:0 \
+	--port-file "$LAB_DIR/server.port" >"$LAB_DIR/log/server.log" 2>&1 &
+for _ in $(seq 50); do [[ -s $LAB_DIR/server.port ]] && break; sleep 0.1; done
+port=$(cat "$LAB_DIR/server.port" 2>/dev/null)
+check "muster-server listens on the sensor namespace's loopback" test -n "$port"
+
 cat >"$conf" <<CONF
 # the lab's sensor
 [sensor]
@@ -49,6 +68,19 @@ interfaces = $LAB_SENSOR_IF
 state_dir = $state
 user = nobody
 log_level = debug
+
+[report]
+server = http://127.0.0.1:$port
+token_file = $token
+retry_min = 200ms
+retry_max = 1s
+status_interval = 2s
+
+[active]
+enabled = yes
+sweep = yes
+ports = 22
+rate = 200
 CONF
 
 pid=
@@ -74,6 +106,8 @@ check "permitted set is CAP_NET_RAW only" test "$(status CapPrm)" = 000000000000
 check "bounding set is empty" test "$(status CapBnd)" = 0000000000000000
 check "no_new_privs is set" test "$(status NoNewPrivs)" = 1
 
+# The active half: its ARP sweep finds host 4, which has not said a word.
+check "the service's ARP sweep finds a silent host" wait_stored "$(lab_mac 4)"
 hello 1
 check "a host's gratuitous ARP reaches the store" wait_stored "$(lab_mac 1)"
 
@@ -119,6 +153,21 @@ after=$(sqlite3 -cmd '.timeout 500' "$db" "select count(*) from hosts")
 check "no stored host lost ($before before, $after after)" test "$after" -ge "$before"
 hello 4
 check "capturing resumed after the kills" wait_stored "$(lab_mac 4)"
+
+# Reporting: every stored host reached the server, once.
+on_server() { "$server" --db "$sdb" computers --status all --json 2>/dev/null; }
+for _ in $(seq 50); do
+	[[ $(on_server | grep -c '"mac"') -ge $after ]] && break
+	sleep 0.2
+done
+n_srv=$(on_server | grep -o '"mac":"[^"]*"' | sort | uniq | wc -l)
+n_dup=$(on_server | grep -o '"mac":"[^"]*"' | sort | uniq -d | wc -l)
+check "every stored host reached the server ($n_srv of $after)" test "$n_srv" -ge "$after"
+check "none twice" test "$n_dup" -eq 0
+# grep -f: the token never appears in a command line of the test itself.
+check "the token is in no log" bash -c "! grep -qFf '$token' '$log' '$LAB_DIR/log/server.log'"
+check "the token is in no command line" \
+	bash -c "! cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' '\\n' | grep -qFf '$token'"
 
 kill -TERM "$pid"
 rc=0
