@@ -61,6 +61,7 @@ struct opts {
 	const char *config_file;
 	struct config *cfg; /* [active]: file values, then flags */
 	struct active_policy policy;
+	unsigned status_filter; /* hosts: REPORT_ST_* bits, 0 = every host */
 };
 
 static void
@@ -69,7 +70,8 @@ usage(FILE *f)
 	fprintf(f,
 	        "usage: muster-sensor [options] (-i IFACE | -r FILE)\n"
 	        "       muster-sensor run [-c FILE] [-f]   (the service: see run --help)\n"
-	        "       muster-sensor hosts [--json | --csv] [--db FILE | --state-dir DIR]\n"
+	        "       muster-sensor hosts [--unmanaged | --managed] [--json | --csv]\n"
+	        "                           [--db FILE | --state-dir DIR]\n"
 	        "\n"
 	        "Listen on a segment (or read a capture) and list the hosts found, with\n"
 	        "their addresses, names, vendor and OS guess; keep them in the store.\n"
@@ -91,6 +93,9 @@ usage(FILE *f)
 	        "      --rules-dir DIR     fingerprint rule files\n"
 	        "      --p0f-log           print each TCP SYN/SYN+ACK with its p0f label\n"
 	        "      --stats             print packet counters to stderr at the end\n"
+	        "      --unmanaged         (hosts) only hosts the server does not manage, or\n"
+	        "                          has not judged yet (status fetched by the service)\n"
+	        "      --managed           (hosts) only hosts the server manages\n"
 	        "      --log-level LEVEL   error, warn, info (default), debug\n"
 	        "  -c, --config FILE       sensor.conf: the [active] keys (docs/config.md)\n"
 	        "\n"
@@ -446,7 +451,17 @@ cmd_hosts(const struct opts *o)
 		return MUSTER_EXIT_RUNTIME;
 	}
 	output_begin(&pc.out, stdout, o->fmt);
-	rc = hoststore_foreach(hs, print_record, &pc, &bad);
+	if (o->status_filter) {
+		time_t at = 0;
+		if (report_status_fetched_at(hoststore_store(hs), &at) != 0 || at == 0)
+			log_warn("status-unknown",
+			         "effect=\"no status fetched from the server yet: "
+			         "every host counts as unmanaged\"");
+		rc = report_status_foreach(hoststore_store(hs), o->status_filter, print_record, &pc,
+		                           &bad);
+	} else {
+		rc = hoststore_foreach(hs, print_record, &pc, &bad);
+	}
 	output_end(&pc.out);
 	if (bad)
 		log_warn("store-records-bad", "count=%u", bad);
@@ -552,7 +567,9 @@ main(int argc, char **argv)
 		O_PTIMEOUT,
 		O_ARPRETRIES,
 		O_ARPTIMEOUT,
-		O_UNTILIDLE
+		O_UNTILIDLE,
+		O_UNMANAGED,
+		O_MANAGED
 	};
 	static const struct option longopts[] = {
 	        {"interface", required_argument, NULL, 'i'},
@@ -571,6 +588,8 @@ main(int argc, char **argv)
 	        {"rules-dir", required_argument, NULL, O_RULES},
 	        {"p0f-log", no_argument, NULL, O_P0FLOG},
 	        {"stats", no_argument, NULL, O_STATS},
+	        {"unmanaged", no_argument, NULL, O_UNMANAGED},
+	        {"managed", no_argument, NULL, O_MANAGED},
 	        {"log-level", required_argument, NULL, O_LOGLEVEL},
 	        {"config", required_argument, NULL, 'c'},
 	        {"active", no_argument, NULL, O_ACTIVE},
@@ -722,6 +741,13 @@ main(int argc, char **argv)
 			break;
 		case O_P0FLOG:
 			o.p0f_log = true;
+			break;
+		case O_UNMANAGED:
+			/* Not known to the server yet counts as unmanaged: rogue until proven otherwise. */
+			o.status_filter = REPORT_ST_UNMANAGED | REPORT_ST_UNKNOWN;
+			break;
+		case O_MANAGED:
+			o.status_filter = REPORT_ST_MANAGED;
 			break;
 		case O_STATS:
 			o.stats = true;

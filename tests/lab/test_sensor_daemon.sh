@@ -164,6 +164,20 @@ n_srv=$(on_server | grep -o '"mac":"[^"]*"' | sort | uniq | wc -l)
 n_dup=$(on_server | grep -o '"mac":"[^"]*"' | sort | uniq -d | wc -l)
 check "every stored host reached the server ($n_srv of $after)" test "$n_srv" -ge "$after"
 check "none twice" test "$n_dup" -eq 0
+# Managed status back: host 1 is imported as managed elsewhere; the sensor
+# fetches the status (status_interval 2s) and answers locally.
+printf 'hostname,mac,group\nws-one,%s,All/Imported\n' "$(lab_mac 1)" >"$LAB_DIR/managed.csv"
+"$server" --db "$sdb" import "$LAB_DIR/managed.csv" >/dev/null 2>&1
+local_status() { "$sensor" hosts --db "$db" "$1" --json 2>/dev/null | grep -c "\"mac\":\"$2\""; }
+for _ in $(seq 40); do
+	[[ $(local_status --managed "$(lab_mac 1)") == 1 ]] && break
+	sleep 0.25
+done
+check "hosts --managed lists the host the server manages" \
+	test "$(local_status --managed "$(lab_mac 1)")" = 1
+check "hosts --unmanaged leaves it out" test "$(local_status --unmanaged "$(lab_mac 1)")" = 0
+check "hosts --unmanaged lists the others" test "$(local_status --unmanaged "$(lab_mac 2)")" = 1
+
 # grep -f: the token never appears in a command line of the test itself.
 check "the token is in no log" bash -c "! grep -qFf '$token' '$log' '$LAB_DIR/log/server.log'"
 check "the token is in no command line" \
