@@ -432,8 +432,18 @@ lab_host_private() {
 	nsenter --net="/run/netns/$ns" unshare --mount="$mnt" --propagation private \
 		bash -c '
 		set -e
-		lab=$1 fs=$2 dirs=$3
+		lab=$1 fs=$2 dirs=$3 keep=$4
 		exec 9<"$lab"
+		# The source and build trees stay reachable when they live under
+		# /tmp or /run (a checkout in /tmp), which the host covers below.
+		kept=() fds=()
+		for p in $keep; do
+			case $p in /tmp/* | /run/*) ;; *) continue ;; esac
+			[ -d "$p" ] || continue
+			exec {fd}<"$p"
+			kept+=("$p")
+			fds+=("$fd")
+		done
 		umount -l "$lab/ns"
 		mount -t sysfs lab-sys /sys
 		for d in $dirs; do
@@ -445,7 +455,12 @@ lab_host_private() {
 		mkdir -p /run/lock /run/sshd /run/samba /run/dnsmasq /run/avahi-daemon "$lab"
 		chmod 1777 /run/lock
 		mount --no-canonicalize --bind /proc/self/fd/9 "$lab"
-		' sh "$LAB_DIR" "$fs" "$LAB_PRIVATE_DIRS" >>"$LAB_DIR/log/h$i.private.log" 2>&1 || {
+		for k in "${!kept[@]}"; do
+			mkdir -p "${kept[$k]}"
+			mount --no-canonicalize --bind "/proc/self/fd/${fds[$k]}" "${kept[$k]}"
+		done
+		' sh "$LAB_DIR" "$fs" "$LAB_PRIVATE_DIRS" "${MUSTER_SRC:-} ${MUSTER_BUILD:-}" \
+		>>"$LAB_DIR/log/h$i.private.log" 2>&1 || {
 		lab__err "host $i: private filesystem failed (see $LAB_DIR/log/h$i.private.log)"
 		return 1
 	}
