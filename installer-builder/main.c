@@ -14,6 +14,9 @@
 #include "common/muster.h"
 #include "installer-builder/inspect.h"
 #include "installer-builder/kinds.h"
+#ifdef MUSTER_HAVE_GPO
+#include "installer-builder/gpo.h"
+#endif
 #include "installer-builder/model.h"
 
 #define INSTALLER_FILE_MAX ((size_t)3 << 30)
@@ -340,7 +343,17 @@ main(int argc, char **argv)
 		return r == MUSTER_EINVAL || r == MUSTER_EPARSE ? MUSTER_EXIT_USAGE
 		                                                : MUSTER_EXIT_RUNTIME;
 	}
-	if (strcmp(cmd, "all-in-one") == 0) {
+	if (strcmp(cmd, "all-in-one") == 0 && m.os == OS_WINDOWS) {
+		/* Windows: the bootstrapper .exe carrying the MSIs and the configuration. */
+#ifdef MUSTER_HAVE_GPO
+		r = kind_win_allinone_build(&m, gpo_bootstrap_exe_default(), out, err, sizeof(err));
+#else
+		snprintf(err, sizeof(err),
+		         "--os windows: the bootstrapper is not built into "
+		         "this muster-installer");
+		r = MUSTER_EINVAL;
+#endif
+	} else if (strcmp(cmd, "all-in-one") == 0) {
 		r = kind_allinone_build(&m, out, err, sizeof(err));
 	} else if (strcmp(cmd, "live") == 0) {
 		r = kind_live_build(&m, out, err, sizeof(err));

@@ -233,6 +233,15 @@ else
 	check "truncated installer refused" sh -c "! '$wpl' trunc.exe"
 	cat inst.exe muster-agent.msi >grown.exe
 	check "appended bytes refused" sh -c "! '$wpl' grown.exe"
+	# The same through the product's own command line (the contract of issue 7).
+	check "muster-installer all-in-one --os windows builds the .exe" \
+		env MUSTER_BOOTSTRAP_EXE="$boot" "$inst" all-in-one --os windows --agent muster-agent.msi \
+		--server srv.example:8443 --ca ca.pem --group All/HQ/Windows --policy policy.json \
+		--token-file token -o cli.exe
+	check "its payload verifies" "$wpl" cli.exe
+	mkdir -p ex-cli
+	"$wpl" cli.exe --extract ex-cli >/dev/null 2>&1
+	check "it carries the group" test "$(python3 ini.py ex-cli/install_config.ini enrollment.group 2>/dev/null)" = All/HQ/Windows
 	check "hostile group refused by the .exe builder" sh -c "! '$wbuild' '$boot' bad2.exe muster-agent.msi srv.example:8443 ca.pem 'All/a
 b' policy.json token && test ! -e bad2.exe"
 	if command -v wine >/dev/null 2>&1; then
