@@ -17,6 +17,7 @@
 #include "installer-builder/artifact.h"
 #include "installer-builder/encode.h"
 #include "installer-builder/inspect.h"
+#include "installer-builder/win/payload.h"
 #include "installer-builder/model.h"
 
 #define MARKER    "\n# __MUSTER_PAYLOAD_BELOW__\n"
@@ -224,6 +225,77 @@ inspect_allinone(const uint8_t *data, size_t len, const char *head, size_t hlen,
 	free(sig);
 }
 
+/*
+ * The Windows all-in-one (.exe bootstrapper with a payload trailer,
+ * installer-builder/win/payload.h): the digest and records are checked with
+ * the same code the .exe runs; what it carries is listed, its configuration
+ * (install_config.ini) shown with the secrets masked.
+ */
+static int
+inspect_exe(const uint8_t *data, size_t len, const char *expected_pub, struct json_object **out)
+{
+	static const char *const types[] = {"",       "agent-msi", "product-msi",
+	                                    "config", "script",    "meta"};
+	struct wpl_record rec[WPL_RECORDS_MAX];
+	struct wpl_trailer t;
+	struct json_object *o = json_object_new_object(), *checks = json_object_new_array();
+	struct json_object *files = json_object_new_array(), *cfg = json_object_new_object();
+	size_t nrec = 0;
+	bool all = true;
+	int r = wpl_verify(data, len, &t, rec, &nrec);
+
+	json_object_object_add(o, "kind", json_object_new_string("allinone-windows"));
+	check(checks, &all, "payload", r == WPL_OK,
+	      r == WPL_OK ? "SHA-256 of the whole file and every record verify" : wpl_strerror(r));
+	for (size_t i = 0; r == WPL_OK && i < nrec; i++) {
+		struct json_object *f = json_object_new_object();
+		json_object_object_add(f, "name", json_object_new_string(rec[i].name));
+		json_object_object_add(f, "type",
+		                       json_object_new_string(rec[i].type < MUSTER_NELEM(types)
+		                                                      ? types[rec[i].type]
+		                                                      : "unknown"));
+		json_object_object_add(f, "size", json_object_new_int64((int64_t)rec[i].len));
+		json_object_array_add(files, f);
+		if (strcmp(rec[i].name, "install_config.ini") != 0)
+			continue;
+		/* key=value lines; secrets (token, keys) are masked. */
+		const char *p = (const char *)rec[i].data, *end = p + rec[i].len;
+		char section[64] = "";
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			char line[1024], *eq, key[200];
+			if (n < sizeof(line)) {
+				memcpy(line, p, n);
+				line[n] = 0;
+				if (line[0] == '[' && strchr(line, ']')) {
+					*strchr(line, ']') = 0;
+					snprintf(section, sizeof(section), "%.62s", line + 1);
+				} else if ((eq = strchr(line, '=')) != NULL && line[0] != ';') {
+					*eq = 0;
+					snprintf(key, sizeof(key), "%.62s.%.120s", section, line);
+					bool secret = strstr(line, "token") || strstr(line, "key");
+					json_object_object_add(
+					        cfg, key,
+					        json_object_new_string(secret ? "********"
+					                                      : eq + 1));
+				}
+			}
+			p += n + (nl ? 1 : 0);
+		}
+	}
+	json_object_object_add(o, "files", files);
+	json_object_object_add(o, "config", cfg);
+	json_object_object_add(o, "signed", json_object_new_boolean(false));
+	if (expected_pub != NULL)
+		check(checks, &all, "signature", false,
+		      "the Windows all-in-one carries no signature (integrity only)");
+	json_object_object_add(o, "integrity", json_object_new_string(all ? "ok" : "bad"));
+	json_object_object_add(o, "checks", checks);
+	*out = o;
+	return 0;
+}
+
 int
 inspect_buffer(const uint8_t *data, size_t len, const char *expected_pub, struct json_object **out)
 {
@@ -245,6 +317,8 @@ inspect_buffer(const uint8_t *data, size_t len, const char *expected_pub, struct
 	bool all = true, model_ok = false;
 
 	*out = NULL;
+	if (len >= 2 && data[0] == 'M' && data[1] == 'Z')
+		return inspect_exe(data, len, expected_pub, out);
 	memset(&m, 0, sizeof(m));
 	mark = memmem(data, len, MARKER, strlen(MARKER));
 	hlen = mark != NULL ? (size_t)(mark - data) + 1 : len;

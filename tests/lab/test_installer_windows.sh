@@ -242,6 +242,15 @@ else
 	mkdir -p ex-cli
 	"$wpl" cli.exe --extract ex-cli >/dev/null 2>&1
 	check "it carries the group" test "$(python3 ini.py ex-cli/install_config.ini enrollment.group 2>/dev/null)" = All/HQ/Windows
+	"$inst" inspect cli.exe --json >cli-inspect.json 2>/dev/null
+	check "inspect: the .exe's integrity is ok" grep -q '"integrity": *"ok"' cli-inspect.json
+	check "inspect: it lists the agent MSI" grep -q '"agent-msi"' cli-inspect.json
+	check "inspect: the group is shown" grep -q 'All\/HQ\/Windows\|All/HQ/Windows' cli-inspect.json
+	check "inspect: the token is masked" sh -c "! grep -qFf token cli-inspect.json"
+	cp cli.exe cli-bad.exe
+	printf '\x00' | dd of=cli-bad.exe bs=1 seek=3000 conv=notrunc 2>/dev/null
+	"$inst" inspect cli-bad.exe --json >cli-bad.json 2>/dev/null
+	check "inspect: a tampered .exe is bad" grep -q '"integrity": *"bad"' cli-bad.json
 	check "hostile group refused by the .exe builder" sh -c "! '$wbuild' '$boot' bad2.exe muster-agent.msi srv.example:8443 ca.pem 'All/a
 b' policy.json token && test ! -e bad2.exe"
 	if command -v wine >/dev/null 2>&1; then
