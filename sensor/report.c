@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <sqlite3.h>
@@ -25,6 +24,7 @@
 #include "common/net.h"
 #include "common/store.h"
 #include "common/text.h"
+#include "sensor/curlfn.h"
 #include "sensor/outbox.h"
 #include "sensor/report.h"
 
@@ -391,6 +391,8 @@ report_new(struct store *st, const struct report_config *cfg, struct reporter **
 		return MUSTER_EINVAL;
 	}
 	if (!curl_ready) {
+		if (!curlfn_load(err, errlen))
+			return MUSTER_EINVAL;
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			snprintf(err, errlen, "report: libcurl initialisation failed");
 			return MUSTER_ENOMEM;
