@@ -837,6 +837,8 @@ member(struct json_object *o, const char *key)
 static int
 want_str(struct pctx *c, struct json_object *v, const char *path, const char **s, size_t *len)
 {
+	*s = NULL;
+	*len = 0;
 	if (!json_object_is_type(v, json_type_string))
 		return perr(c, MUSTER_EPARSE, path, "must be a string");
 	*s = json_object_get_string(v);

@@ -1,4 +1,7 @@
 /* muster.c - messages for the MUSTER_E* codes. */
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "common/muster.h"
 
 const char *
@@ -31,4 +34,17 @@ muster_strerror(int err)
 		return "network error";
 	}
 	return "unknown error";
+}
+
+int
+muster_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
 }

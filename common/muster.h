@@ -26,6 +26,13 @@ enum muster_err {
 /* A static English message for a MUSTER_E* code; never NULL. */
 const char *muster_strerror(int err);
 
+/*
+ * Write a message into err (errlen bytes; err may be NULL) and return code:
+ * the one-line error exit of functions that report why they failed.
+ */
+int muster_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
 /* Exit codes of every CLI (DESIGN.md, "Conventions"). */
 enum muster_exit {
 	MUSTER_EXIT_OK = 0,

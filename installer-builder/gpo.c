@@ -26,13 +26,6 @@
 /* Constant, so a later configuration MSI is recognised as the same family. */
 #define CONFIG_UPGRADE "6F0D8A52-3C1B-4E8A-9B57-2D4C8E1F0A93"
 
-static int
-fail(char *err, size_t errlen, int code, const char *what, const char *why)
-{
-	snprintf(err, errlen, "%s: %s", what, why);
-	return code;
-}
-
 int
 gpo_write_file(const char *path, const void *p, size_t len, int mode, char *err, size_t errlen)
 {
@@ -40,7 +33,7 @@ gpo_write_file(const char *path, const void *p, size_t len, int mode, char *err,
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 
 	if (fd < 0)
-		return fail(err, errlen, MUSTER_EIO, path, strerror(errno));
+		return muster_fail(err, errlen, MUSTER_EIO, "%s: %s", path, strerror(errno));
 	while (len > 0) {
 		ssize_t w = write(fd, c, len);
 		if (w < 0 && errno == EINTR)
@@ -48,12 +41,12 @@ gpo_write_file(const char *path, const void *p, size_t len, int mode, char *err,
 		if (w <= 0) {
 			int e = errno;
 			close(fd);
-			return fail(err, errlen, MUSTER_EIO, path, strerror(e));
+			return muster_fail(err, errlen, MUSTER_EIO, "%s: %s", path, strerror(e));
 		}
 		c += w, len -= (size_t)w;
 	}
 	if (fchmod(fd, (mode_t)mode) != 0 || close(fd) != 0)
-		return fail(err, errlen, MUSTER_EIO, path, strerror(errno));
+		return muster_fail(err, errlen, MUSTER_EIO, "%s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -66,7 +59,7 @@ ini_kv(struct buf *b, const char *key, const char *v, char *err, size_t errlen)
 	int r;
 
 	if (e == NULL)
-		return fail(err, errlen, MUSTER_EINVAL, key, why);
+		return muster_fail(err, errlen, MUSTER_EINVAL, "%s: %s", key, why);
 	r = buf_printf(b, "%s=%s\n", key, e);
 	free(e);
 	return r;
@@ -96,7 +89,8 @@ gpo_config_ini(const struct inst_model *m, struct buf *b, char *err, size_t errl
 	r |= buf_printf(b, "installer_id=%s\nexpires=%s\n[policy]\nfile=policy.json\n",
 	                m->installer_id, expires);
 	if (r != 0)
-		return fail(err, errlen, MUSTER_ENOMEM, "install_config.ini", "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "%s: %s", "install_config.ini",
+		                   "out of memory");
 	return 0;
 }
 
@@ -194,9 +188,9 @@ msi_product_code(const char *msi, char code[39], char *err, size_t errlen)
 	buf_free(&out);
 	if (v == NULL || !guid_ok(v)) {
 		free(v);
-		return fail(err, errlen, MUSTER_EINVAL, msi,
-		            st == 127 ? "msiinfo not found (apt-get install msitools)"
-		                      : "no ProductCode (is it an MSI?)");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "%s: %s", msi,
+		                   st == 127 ? "msiinfo not found (apt-get install msitools)"
+		                             : "no ProductCode (is it an MSI?)");
 	}
 	for (int i = 0; i < 38; i++)
 		code[i] = (char)(v[i] >= 'a' && v[i] <= 'f' ? v[i] - 32 : v[i]);
@@ -261,33 +255,36 @@ copy_pkg(const struct inst_pkg *pkg, const char *dir, char *err, size_t errlen)
 	ssize_t n;
 
 	if (pkg->path == NULL || pkg->kind != PKG_MSI)
-		return fail(err, errlen, MUSTER_EINVAL, pkg->name != NULL ? pkg->name : "package",
-		            "gpo-sccm needs an .msi package file");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "%s: %s",
+		                   pkg->name != NULL ? pkg->name : "package",
+		                   "gpo-sccm needs an .msi package file");
 	n = snprintf(dst, sizeof(dst), "%s/%s", dir, pkg->name);
 	if (n < 0 || (size_t)n >= sizeof(dst))
-		return fail(err, errlen, MUSTER_EINVAL, pkg->name, "path too long");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "%s: %s", pkg->name,
+		                   "path too long");
 	if ((in = open(pkg->path, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail(err, errlen, MUSTER_EIO, pkg->path, strerror(errno));
+		return muster_fail(err, errlen, MUSTER_EIO, "%s: %s", pkg->path, strerror(errno));
 	outfd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (outfd < 0) {
 		close(in);
-		return fail(err, errlen, MUSTER_EIO, dst, strerror(errno));
+		return muster_fail(err, errlen, MUSTER_EIO, "%s: %s", dst, strerror(errno));
 	}
 	sha256_init(&c);
 	while (r == 0 && (n = read(in, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || write(outfd, chunk, (size_t)n) != n)
-			r = fail(err, errlen, MUSTER_EIO, dst, strerror(errno));
+			r = muster_fail(err, errlen, MUSTER_EIO, "%s: %s", dst, strerror(errno));
 		else
 			sha256_update(&c, chunk, (size_t)n);
 	}
 	close(in);
 	if (close(outfd) != 0 && r == 0)
-		r = fail(err, errlen, MUSTER_EIO, dst, strerror(errno));
+		r = muster_fail(err, errlen, MUSTER_EIO, "%s: %s", dst, strerror(errno));
 	sha256_final(&c, h);
 	if (r == 0 && memcmp(h, pkg->sha256, 32) != 0)
-		r = fail(err, errlen, MUSTER_EINVAL, pkg->path, "changed since it was validated");
+		r = muster_fail(err, errlen, MUSTER_EINVAL, "%s: %s", pkg->path,
+		                "changed since it was validated");
 	if (r != 0)
 		unlink(dst);
 	return r;
@@ -299,8 +296,8 @@ static int
 wxs_ok(const char *field, const char *v, char *err, size_t errlen)
 {
 	if (v != NULL && strchr(v, '$') != NULL)
-		return fail(err, errlen, MUSTER_EINVAL, field,
-		            "'$' cannot be carried into an MSI built by wixl");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "%s: %s", field,
+		                   "'$' cannot be carried into an MSI built by wixl");
 	return 0;
 }
 
@@ -309,7 +306,7 @@ path_in(char *dst, size_t cap, const char *dir, const char *name, char *err, siz
 {
 	int n = snprintf(dst, cap, "%s/%s", dir, name);
 	if (n < 0 || (size_t)n >= cap)
-		return fail(err, errlen, MUSTER_EINVAL, name, "path too long");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "%s: %s", name, "path too long");
 	return 0;
 }
 
@@ -326,7 +323,7 @@ render_to(const char *tmpl, const struct tvar *vars, size_t n, const char *dir, 
 	if ((r = path_in(path, sizeof(path), dir, name, err, errlen)) != 0)
 		return r;
 	if ((text = tmpl_render(tmpl, vars, n, why, sizeof(why))) == NULL)
-		return fail(err, errlen, MUSTER_EINVAL, tmpl, why);
+		return muster_fail(err, errlen, MUSTER_EINVAL, "%s: %s", tmpl, why);
 	r = gpo_write_file(path, text, strlen(text), mode, err, errlen);
 	free(text);
 	return r;
@@ -347,7 +344,7 @@ build_config_msi(const struct inst_model *m, const char *outdir, const char *ini
 	int r = 0, st;
 
 	if (mkdtemp(stage) == NULL)
-		return fail(err, errlen, MUSTER_EIO, "mkdtemp", strerror(errno));
+		return muster_fail(err, errlen, MUSTER_EIO, "%s: %s", "mkdtemp", strerror(errno));
 	config_product_code(m->installer_id, false, pcode);
 	derived_guid(m->installer_id, "config-component", false, comp);
 	derived_guid(m->installer_id, "client-component", false, client);
@@ -399,7 +396,8 @@ build_config_msi(const struct inst_model *m, const char *outdir, const char *ini
 		/* wixl runs in the staging dir: the output path must be absolute. */
 		char *abs = realpath(outdir, NULL);
 		r = abs != NULL ? path_in(msi, sizeof(msi), abs, CONFIG_MSI, err, errlen)
-		                : fail(err, errlen, MUSTER_EIO, outdir, strerror(errno));
+		                : muster_fail(err, errlen, MUSTER_EIO, "%s: %s", outdir,
+		                              strerror(errno));
 		free(abs);
 	}
 	if (r == 0) {
@@ -437,9 +435,10 @@ build_config_msi(const struct inst_model *m, const char *outdir, const char *ini
 		for (size_t i = 0; r == 0 && i < MUSTER_NELEM(want); i++) {
 			char *got = st == 0 ? msi_property(buf_cstr(&export), want[i][0]) : NULL;
 			if (got == NULL || strcmp(got, want[i][1]) != 0)
-				r = fail(err, errlen, MUSTER_EINVAL, want[i][0],
-				         st != 0 ? "msiinfo could not read the configuration MSI"
-				                 : "wixl did not carry the value exactly; refused");
+				r = muster_fail(
+				        err, errlen, MUSTER_EINVAL, "%s: %s", want[i][0],
+				        st != 0 ? "msiinfo could not read the configuration MSI"
+				                : "wixl did not carry the value exactly; refused");
 			free(got);
 		}
 		buf_free(&export);
@@ -465,16 +464,16 @@ sums_add(struct buf *sums, const char *dir, const char *name, char *err, size_t 
 	if ((r = path_in(path, sizeof(path), dir, name, err, errlen)) != 0)
 		return r;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail(err, errlen, MUSTER_EIO, path, strerror(errno));
+		return muster_fail(err, errlen, MUSTER_EIO, "%s: %s", path, strerror(errno));
 	sha256_init(&c);
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
 		sha256_update(&c, chunk, (size_t)n);
 	close(fd);
 	if (n < 0)
-		return fail(err, errlen, MUSTER_EIO, path, strerror(errno));
+		return muster_fail(err, errlen, MUSTER_EIO, "%s: %s", path, strerror(errno));
 	sha256_final(&c, h);
 	if ((hex = enc_hex(h, 32)) == NULL)
-		return fail(err, errlen, MUSTER_ENOMEM, name, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "%s: %s", name, "out of memory");
 	r = buf_printf(sums, "%s  %s\n", hex, name);
 	free(hex);
 	return r;
@@ -491,11 +490,12 @@ kind_gpo_build(const struct inst_model *m, const char *outdir, char *err, size_t
 
 	err[0] = '\0';
 	if (m->os != OS_WINDOWS)
-		return fail(err, errlen, MUSTER_EINVAL, "--os", "gpo-sccm is for windows");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "%s: %s", "--os",
+		                   "gpo-sccm is for windows");
 	if (mkdir(outdir, 0755) != 0 && errno != EEXIST)
-		return fail(err, errlen, MUSTER_EIO, outdir, strerror(errno));
+		return muster_fail(err, errlen, MUSTER_EIO, "%s: %s", outdir, strerror(errno));
 	if (lstat(outdir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return fail(err, errlen, MUSTER_EINVAL, outdir, "not a directory");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "%s: %s", outdir, "not a directory");
 
 	/* Refuse before writing anything: every value must fit every artifact. */
 	buf_init(&ini, 1024 * 1024);

@@ -30,26 +30,10 @@
 #define CMD_MAX         1024
 #define URL_MAX         2048
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-
-static int
-fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 static bool
 bad(char *err, size_t errlen, const char *why)
 {
-	fail(err, errlen, MUSTER_EINVAL, "%s", why);
+	muster_fail(err, errlen, MUSTER_EINVAL, "%s", why);
 	return false;
 }
 
@@ -60,7 +44,7 @@ field_fail(char *err, size_t errlen, int code, const char *field)
 	char tmp[512];
 
 	snprintf(tmp, sizeof(tmp), "%s", err);
-	return fail(err, errlen, code, "%s: %s", field, tmp);
+	return muster_fail(err, errlen, code, "%s: %s", field, tmp);
 }
 
 /* ---- field validators ---- */
@@ -114,7 +98,7 @@ group_normalize(const char *in, char **out, char *err, size_t errlen)
 
 	*out = NULL;
 	if (in == NULL || *in == '\0')
-		return fail(err, errlen, MUSTER_EINVAL, "empty group path");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "empty group path");
 	if (strncmp(in, "All", 3) != 0 || (in[3] != '\0' && in[3] != '/')) {
 		memcpy(path, "All", 4);
 		o = 3;
@@ -125,25 +109,27 @@ group_normalize(const char *in, char **out, char *err, size_t errlen)
 		size_t len = slash ? (size_t)(slash - p) : strlen(p);
 
 		if (len == 0)
-			return fail(err, errlen, MUSTER_EINVAL, "empty component in group path");
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "empty component in group path");
 		if (len > GROUP_NAME_MAX)
-			return fail(err, errlen, MUSTER_EINVAL, "group name longer than %d bytes",
-			            GROUP_NAME_MAX);
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "group name longer than %d bytes", GROUP_NAME_MAX);
 		if (isspace((unsigned char)p[0]) || isspace((unsigned char)p[len - 1]))
-			return fail(err, errlen, MUSTER_EINVAL,
-			            "blank at the start or end of a group name");
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "blank at the start or end of a group name");
 		for (size_t i = 0; i < len; i++)
 			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\')
-				return fail(err, errlen, MUSTER_EINVAL,
-				            "control character or backslash in group path");
+				return muster_fail(err, errlen, MUSTER_EINVAL,
+				                   "control character or backslash in group path");
 		if (!text_utf8_valid(p, len))
-			return fail(err, errlen, MUSTER_EINVAL, "group path is not valid UTF-8");
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "group path is not valid UTF-8");
 		if (++depth > GROUP_DEPTH_MAX)
-			return fail(err, errlen, MUSTER_EINVAL, "group path deeper than %d",
-			            GROUP_DEPTH_MAX);
+			return muster_fail(err, errlen, MUSTER_EINVAL, "group path deeper than %d",
+			                   GROUP_DEPTH_MAX);
 		if (o + (o > 0) + len > INST_GROUP_MAX)
-			return fail(err, errlen, MUSTER_EINVAL, "group path longer than %d bytes",
-			            INST_GROUP_MAX);
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "group path longer than %d bytes", INST_GROUP_MAX);
 		if (o > 0)
 			path[o++] = '/';
 		memcpy(path + o, p, len);
@@ -151,10 +137,10 @@ group_normalize(const char *in, char **out, char *err, size_t errlen)
 		path[o] = '\0';
 		p += len;
 		if (*p == '/' && *++p == '\0')
-			return fail(err, errlen, MUSTER_EINVAL, "group path ends with '/'");
+			return muster_fail(err, errlen, MUSTER_EINVAL, "group path ends with '/'");
 	}
 	if ((*out = strdup(path)) == NULL)
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -331,8 +317,8 @@ check_keys(struct json_object *o, const char *const *known, const char *where, c
 	{
 		(void)val;
 		if (!in_list(key, known))
-			return fail(err, errlen, MUSTER_EPARSE, "%s: unknown field \"%.64s\"",
-			            where, key);
+			return muster_fail(err, errlen, MUSTER_EPARSE,
+			                   "%s: unknown field \"%.64s\"", where, key);
 	}
 	return 0;
 }
@@ -347,12 +333,13 @@ get_int(struct json_object *o, const char *key, const char *where, int64_t lo, i
 	if (!*present)
 		return 0;
 	if (!json_object_is_type(x, json_type_int))
-		return fail(err, errlen, MUSTER_EPARSE, "%s%s: must be an integer", where, key);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "%s%s: must be an integer", where,
+		                   key);
 	errno = 0;
 	*v = json_object_get_int64(x);
 	if (errno != 0 || *v < lo || *v > hi)
-		return fail(err, errlen, MUSTER_EPARSE, "%s%s: must be %lld-%lld", where, key,
-		            (long long)lo, (long long)hi);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "%s%s: must be %lld-%lld", where,
+		                   key, (long long)lo, (long long)hi);
 	return 0;
 }
 
@@ -364,17 +351,18 @@ get_text(struct json_object *x, const char *what, size_t max, const char **s, ch
 	size_t len;
 
 	if (!json_object_is_type(x, json_type_string))
-		return fail(err, errlen, MUSTER_EPARSE, "%s: must be a string", what);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "%s: must be a string", what);
 	*s = json_object_get_string(x);
 	len = (size_t)json_object_get_string_len(x);
 	if (len == 0 || len > max || strlen(*s) != len)
-		return fail(err, errlen, MUSTER_EPARSE, "%s: must be 1-%zu bytes without NUL", what,
-		            max);
+		return muster_fail(err, errlen, MUSTER_EPARSE,
+		                   "%s: must be 1-%zu bytes without NUL", what, max);
 	if (!text_utf8_valid(*s, len))
-		return fail(err, errlen, MUSTER_EPARSE, "%s: not valid UTF-8", what);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "%s: not valid UTF-8", what);
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)(*s)[i] < 0x20 || (*s)[i] == 0x7f)
-			return fail(err, errlen, MUSTER_EPARSE, "%s: control character", what);
+			return muster_fail(err, errlen, MUSTER_EPARSE, "%s: control character",
+			                   what);
 	return 0;
 }
 
@@ -386,15 +374,15 @@ parse_json_text(const char *json, size_t len, struct json_object **out, char *er
 
 	*out = NULL;
 	if (len == 0)
-		return fail(err, errlen, MUSTER_EPARSE, "empty document");
+		return muster_fail(err, errlen, MUSTER_EPARSE, "empty document");
 	if (len > INST_POLICY_MAX * 8)
-		return fail(err, errlen, MUSTER_ETOOBIG, "document too large");
+		return muster_fail(err, errlen, MUSTER_ETOOBIG, "document too large");
 	if (memchr(json, '\0', len) != NULL)
-		return fail(err, errlen, MUSTER_EPARSE, "NUL byte in document");
+		return muster_fail(err, errlen, MUSTER_EPARSE, "NUL byte in document");
 	if (!text_utf8_valid(json, len))
-		return fail(err, errlen, MUSTER_EPARSE, "document is not valid UTF-8");
+		return muster_fail(err, errlen, MUSTER_EPARSE, "document is not valid UTF-8");
 	if ((tok = json_tokener_new_ex(16)) == NULL)
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, json, (int)len);
 	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
@@ -403,14 +391,14 @@ parse_json_text(const char *json, size_t len, struct json_object **out, char *er
 
 		json_object_put(o);
 		json_tokener_free(tok);
-		return fail(err, errlen, MUSTER_EPARSE, "malformed JSON (%s)",
-		            e == json_tokener_success ? "trailing data"
-		                                      : json_tokener_error_desc(e));
+		return muster_fail(err, errlen, MUSTER_EPARSE, "malformed JSON (%s)",
+		                   e == json_tokener_success ? "trailing data"
+		                                             : json_tokener_error_desc(e));
 	}
 	json_tokener_free(tok);
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return fail(err, errlen, MUSTER_EPARSE, "must be a JSON object");
+		return muster_fail(err, errlen, MUSTER_EPARSE, "must be a JSON object");
 	}
 	*out = o;
 	return 0;
@@ -429,7 +417,7 @@ policy_canon(struct json_object *root, char *err, size_t errlen)
 	const char *s;
 
 	if (c == NULL) {
-		fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 		return NULL;
 	}
 	if (check_keys(root, top, "policy", err, errlen) != 0)
@@ -437,7 +425,7 @@ policy_canon(struct json_object *root, char *err, size_t errlen)
 	if (get_int(root, "version", "policy.", 1, 1, &has, &v, err, errlen) != 0)
 		goto bad;
 	if (!has) {
-		fail(err, errlen, MUSTER_EPARSE, "policy.version: required (1)");
+		muster_fail(err, errlen, MUSTER_EPARSE, "policy.version: required (1)");
 		goto bad;
 	}
 	json_object_object_add(c, "version", json_object_new_int(1));
@@ -445,8 +433,8 @@ policy_canon(struct json_object *root, char *err, size_t errlen)
 		if (get_text(x, "policy.log_level", 16, &s, err, errlen) != 0)
 			goto bad;
 		if (!in_list(s, log_levels)) {
-			fail(err, errlen, MUSTER_EPARSE,
-			     "policy.log_level: must be error, warning, info or debug");
+			muster_fail(err, errlen, MUSTER_EPARSE,
+			            "policy.log_level: must be error, warning, info or debug");
 			goto bad;
 		}
 		json_object_object_add(c, "log_level", json_object_new_string(s));
@@ -460,7 +448,8 @@ policy_canon(struct json_object *root, char *err, size_t errlen)
 
 		json_object_object_add(c, "modules", cm);
 		if (!json_object_is_type(x, json_type_object)) {
-			fail(err, errlen, MUSTER_EPARSE, "policy.modules: must be an object");
+			muster_fail(err, errlen, MUSTER_EPARSE,
+			            "policy.modules: must be an object");
 			goto bad;
 		}
 		if (check_keys(x, policy_modules, "policy.modules", err, errlen) != 0)
@@ -473,15 +462,16 @@ policy_canon(struct json_object *root, char *err, size_t errlen)
 				continue;
 			snprintf(where, sizeof(where), "policy.modules.%s", policy_modules[i]);
 			if (!json_object_is_type(m, json_type_object)) {
-				fail(err, errlen, MUSTER_EPARSE, "%s: must be an object", where);
+				muster_fail(err, errlen, MUSTER_EPARSE, "%s: must be an object",
+				            where);
 				goto bad;
 			}
 			if (check_keys(m, mod_keys, where, err, errlen) != 0)
 				goto bad;
 			if (!json_object_object_get_ex(m, "enabled", &e) ||
 			    !json_object_is_type(e, json_type_boolean)) {
-				fail(err, errlen, MUSTER_EPARSE, "%s.enabled: required boolean",
-				     where);
+				muster_fail(err, errlen, MUSTER_EPARSE,
+				            "%s.enabled: required boolean", where);
 				goto bad;
 			}
 			cmo = json_object_new_object();
@@ -502,8 +492,8 @@ policy_canon(struct json_object *root, char *err, size_t errlen)
 		json_object_object_add(c, "tags", ct);
 		if (!json_object_is_type(x, json_type_array) ||
 		    (n = json_object_array_length(x)) > 32) {
-			fail(err, errlen, MUSTER_EPARSE,
-			     "policy.tags: must be an array of <= 32 strings");
+			muster_fail(err, errlen, MUSTER_EPARSE,
+			            "policy.tags: must be an array of <= 32 strings");
 			goto bad;
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -528,7 +518,7 @@ policy_validate(const char *json, size_t len, char *err, size_t errlen)
 	char *out = NULL;
 
 	if (json == NULL || len > INST_POLICY_MAX) {
-		fail(err, errlen, MUSTER_ETOOBIG, "policy: missing or larger than 64 KiB");
+		muster_fail(err, errlen, MUSTER_ETOOBIG, "policy: missing or larger than 64 KiB");
 		return NULL;
 	}
 	if (parse_json_text(json, len, &root, err, errlen) != 0) {
@@ -538,7 +528,7 @@ policy_validate(const char *json, size_t len, char *err, size_t errlen)
 	if ((c = policy_canon(root, err, errlen)) != NULL) {
 		out = strdup(json_object_to_json_string_ext(c, json_flags));
 		if (out == NULL)
-			fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+			muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 		json_object_put(c);
 	}
 	json_object_put(root);
@@ -656,26 +646,28 @@ read_text(const char *path, size_t max, char **out, char *err, size_t errlen)
 
 	*out = NULL;
 	if ((f = fopen(path, "rb")) == NULL)
-		return fail(err, errlen, MUSTER_EIO, "cannot open %s: %s", path, strerror(errno));
+		return muster_fail(err, errlen, MUSTER_EIO, "cannot open %s: %s", path,
+		                   strerror(errno));
 	if ((s = malloc(max + 2)) == NULL) {
 		fclose(f);
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	}
 	n = fread(s, 1, max + 1, f);
 	if (ferror(f)) {
 		fclose(f);
 		free(s);
-		return fail(err, errlen, MUSTER_EIO, "cannot read %s", path);
+		return muster_fail(err, errlen, MUSTER_EIO, "cannot read %s", path);
 	}
 	fclose(f);
 	if (n > max) {
 		free(s);
-		return fail(err, errlen, MUSTER_ETOOBIG, "%s is larger than %zu bytes", path, max);
+		return muster_fail(err, errlen, MUSTER_ETOOBIG, "%s is larger than %zu bytes", path,
+		                   max);
 	}
 	s[n] = '\0';
 	if (memchr(s, '\0', n) != NULL) {
 		free(s);
-		return fail(err, errlen, MUSTER_EPARSE, "%s holds a NUL byte", path);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "%s holds a NUL byte", path);
 	}
 	*out = s;
 	return 0;
@@ -695,7 +687,7 @@ read_secret_line(const char *path, char **out, char *err, size_t errlen)
 	explicit_bzero(s, strlen(s));
 	free(s);
 	if (*out == NULL)
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -710,18 +702,19 @@ hash_file(const char *path, uint8_t sha[32], uint64_t *size, char *err, size_t e
 	FILE *f;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail(err, errlen, MUSTER_EIO, "cannot open %s: %s", path, strerror(errno));
+		return muster_fail(err, errlen, MUSTER_EIO, "cannot open %s: %s", path,
+		                   strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(err, errlen, MUSTER_EIO, "%s is not a regular file", path);
+		return muster_fail(err, errlen, MUSTER_EIO, "%s is not a regular file", path);
 	}
 	if ((f = fdopen(fd, "rb")) == NULL) {
 		close(fd);
-		return fail(err, errlen, MUSTER_EIO, "cannot read %s", path);
+		return muster_fail(err, errlen, MUSTER_EIO, "cannot read %s", path);
 	}
 	ctx = EVP_MD_CTX_new();
 	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		r = fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		r = muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 		goto out;
 	}
 	*size = 0;
@@ -730,12 +723,12 @@ hash_file(const char *path, uint8_t sha[32], uint64_t *size, char *err, size_t e
 		*size += n;
 	}
 	if (ferror(f)) {
-		r = fail(err, errlen, MUSTER_EIO, "cannot read %s", path);
+		r = muster_fail(err, errlen, MUSTER_EIO, "cannot read %s", path);
 		goto out;
 	}
 	EVP_DigestFinal_ex(ctx, sha, NULL);
 	if (*size == 0)
-		r = fail(err, errlen, MUSTER_EINVAL, "%s is empty", path);
+		r = muster_fail(err, errlen, MUSTER_EINVAL, "%s is empty", path);
 out:
 	EVP_MD_CTX_free(ctx);
 	fclose(f);
@@ -817,10 +810,10 @@ parse_expires(const char *s, time_t now, time_t *out, char *err, size_t errlen)
 	errno = 0;
 	v = strtoull(s[0] == '@' ? s + 1 : s, &end, 10);
 	if (errno != 0 || end == s || !isdigit((unsigned char)s[s[0] == '@']))
-		return fail(err, errlen, MUSTER_EINVAL, "must be never, N[smhdw] or @EPOCH");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "must be never, N[smhdw] or @EPOCH");
 	if (s[0] == '@') {
 		if (*end != '\0' || v == 0 || v > 4102444800ULL)
-			return fail(err, errlen, MUSTER_EINVAL, "bad epoch time");
+			return muster_fail(err, errlen, MUSTER_EINVAL, "bad epoch time");
 		*out = (time_t)v;
 		return 0;
 	}
@@ -840,10 +833,10 @@ parse_expires(const char *s, time_t now, time_t *out, char *err, size_t errlen)
 		mul = 7 * 86400;
 		break;
 	default:
-		return fail(err, errlen, MUSTER_EINVAL, "must be never, N[smhdw] or @EPOCH");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "must be never, N[smhdw] or @EPOCH");
 	}
 	if (end[1] != '\0' || v == 0 || v > 10ULL * 366 * 86400 / mul)
-		return fail(err, errlen, MUSTER_EINVAL, "duration must be 1s-10 years");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "duration must be 1s-10 years");
 	*out = now + (time_t)(v * mul);
 	return 0;
 }
@@ -858,32 +851,33 @@ parse_server(const char *s, struct inst_model *m, char *err, size_t errlen)
 	unsigned long port;
 
 	if (s == NULL)
-		return fail(err, errlen, MUSTER_EINVAL, "required (HOST:PORT)");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "required (HOST:PORT)");
 	if (s[0] == '[') {
 		const char *rb = strchr(s, ']');
 
 		if (rb == NULL || rb[1] != ':')
-			return fail(err, errlen, MUSTER_EINVAL, "must be [IPV6]:PORT");
+			return muster_fail(err, errlen, MUSTER_EINVAL, "must be [IPV6]:PORT");
 		hs = s + 1;
 		hl = (size_t)(rb - hs);
 		colon = rb + 1;
 	} else {
 		if ((colon = strrchr(s, ':')) == NULL || strchr(s, ':') != colon)
-			return fail(err, errlen, MUSTER_EINVAL,
-			            "must be HOST:PORT (IPv6 as [ADDR]:PORT)");
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "must be HOST:PORT (IPv6 as [ADDR]:PORT)");
 		hl = (size_t)(colon - s);
 	}
 	if ((m->server_host = strndup(hs, hl)) == NULL)
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	if (!model_valid_host(m->server_host, err, errlen))
 		return MUSTER_EINVAL;
 	if (s[0] == '[' && strchr(m->server_host, ':') == NULL)
-		return fail(err, errlen, MUSTER_EINVAL, "brackets are for IPv6 addresses only");
+		return muster_fail(err, errlen, MUSTER_EINVAL,
+		                   "brackets are for IPv6 addresses only");
 	errno = 0;
 	port = strtoul(colon + 1, &end, 10);
 	if (errno != 0 || !isdigit((unsigned char)colon[1]) || *end != '\0' || port == 0 ||
 	    port > 65535)
-		return fail(err, errlen, MUSTER_EINVAL, "port must be 1-65535");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "port must be 1-65535");
 	m->server_port = (uint16_t)port;
 	return 0;
 }
@@ -899,52 +893,54 @@ load_pkg(struct inst_pkg *p, const char *path, const char *kind, const char *cmd
 		base = strrchr(path, '/');
 		base = base != NULL ? base + 1 : path;
 		if ((p->path = strdup(path)) == NULL || (p->name = strdup(base)) == NULL)
-			return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+			return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 		if ((r = hash_file(path, p->sha256, &p->size, err, errlen)) != 0)
 			return r;
 		if (sha_hex != NULL) {
 			uint8_t want[32];
 
 			if (!hex_parse(sha_hex, want, 32) || memcmp(want, p->sha256, 32) != 0)
-				return fail(err, errlen, MUSTER_EINVAL,
-				            "file does not match the given SHA-256");
+				return muster_fail(err, errlen, MUSTER_EINVAL,
+				                   "file does not match the given SHA-256");
 		}
 	} else {
 		/* Live kinds may pin a download without the file at hand. */
 		const char *slash = url != NULL ? strrchr(url, '/') : NULL;
 
 		if (sha_hex == NULL || !hex_parse(sha_hex, p->sha256, 32))
-			return fail(err, errlen, MUSTER_EINVAL,
-			            "give the package file, or its SHA-256 (64 hex digits)");
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "give the package file, or its SHA-256 (64 hex digits)");
 		if (slash == NULL || (p->name = strdup(slash + 1)) == NULL)
-			return fail(err, errlen, MUSTER_EINVAL,
-			            "cannot name the package from the URL");
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "cannot name the package from the URL");
 	}
 	if (!valid_pkg_name(p->name, err, errlen))
 		return MUSTER_EINVAL;
 	if (kind != NULL) {
 		if (!kind_parse(kind, &p->kind))
-			return fail(err, errlen, MUSTER_EINVAL,
-			            "kind must be deb, rpm, msi, pkg or tar.gz");
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "kind must be deb, rpm, msi, pkg or tar.gz");
 	} else if (!kind_from_name(p->name, &p->kind)) {
-		return fail(err, errlen, MUSTER_EINVAL,
-		            "cannot tell the package kind from its name (.deb .rpm .msi .pkg "
-		            ".tar.gz); give --agent-kind");
+		return muster_fail(
+		        err, errlen, MUSTER_EINVAL,
+		        "cannot tell the package kind from its name (.deb .rpm .msi .pkg "
+		        ".tar.gz); give --agent-kind");
 	}
 	if (!kind_fits_os(p->kind, os))
-		return fail(err, errlen, MUSTER_EINVAL, "a %s package cannot be installed on %s",
-		            model_pkg_kind_name(p->kind), model_os_name(os));
+		return muster_fail(err, errlen, MUSTER_EINVAL,
+		                   "a %s package cannot be installed on %s",
+		                   model_pkg_kind_name(p->kind), model_os_name(os));
 	if (p->kind == PKG_TARGZ) {
 		if (cmd == NULL)
-			return fail(err, errlen, MUSTER_EINVAL,
-			            "a tar.gz package needs an install command");
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "a tar.gz package needs an install command");
 		if (!valid_cmd(cmd, err, errlen))
 			return MUSTER_EINVAL;
 		if ((p->install_cmd = strdup(cmd)) == NULL)
-			return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+			return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	} else if (cmd != NULL) {
-		return fail(err, errlen, MUSTER_EINVAL,
-		            "an install command is for tar.gz packages only");
+		return muster_fail(err, errlen, MUSTER_EINVAL,
+		                   "an install command is for tar.gz packages only");
 	}
 	return 0;
 }
@@ -979,24 +975,27 @@ model_from_args(const struct inst_args *a, struct inst_model *m, char *err, size
 	memset(m, 0, sizeof(*m));
 	m->created = time(NULL);
 	if (!uuid_v4(m->installer_id)) {
-		r = fail(err, errlen, MUSTER_EIO, "installer id: no random bytes");
+		r = muster_fail(err, errlen, MUSTER_EIO, "installer id: no random bytes");
 		goto out;
 	}
 	if (!os_parse(a->os, &m->os)) {
-		r = fail(err, errlen, MUSTER_EINVAL, "--os: must be linux, macos or windows");
+		r = muster_fail(err, errlen, MUSTER_EINVAL,
+		                "--os: must be linux, macos or windows");
 		goto out;
 	}
 	m->arch = strdup(a->arch != NULL ? a->arch : default_arch(m->os));
 	CHECK("--arch", m->arch != NULL && model_valid_arch(m->arch, err, errlen));
 	STEP("--server", parse_server(a->server, m, err, errlen));
 	if (a->ca == NULL) {
-		r = fail(err, errlen, MUSTER_EINVAL, "--ca: required (the server's CA, PEM)");
+		r = muster_fail(err, errlen, MUSTER_EINVAL,
+		                "--ca: required (the server's CA, PEM)");
 		goto out;
 	}
 	STEP("--ca", read_text(a->ca, INST_PEM_MAX, &m->ca_pem, err, errlen));
 	CHECK("--ca", model_valid_ca_pem(m->ca_pem, err, errlen));
 	if ((a->client_cert == NULL) != (a->client_key == NULL)) {
-		r = fail(err, errlen, MUSTER_EINVAL, "--client-cert and --client-key go together");
+		r = muster_fail(err, errlen, MUSTER_EINVAL,
+		                "--client-cert and --client-key go together");
 		goto out;
 	}
 	if (a->client_cert != NULL) {
@@ -1008,12 +1007,14 @@ model_from_args(const struct inst_args *a, struct inst_model *m, char *err, size
 		CHECK("--client-key", valid_key_pem(m->client_key_pem, err, errlen));
 	}
 	if (a->group == NULL) {
-		r = fail(err, errlen, MUSTER_EINVAL, "--group: required (e.g. All/HQ/Linux)");
+		r = muster_fail(err, errlen, MUSTER_EINVAL,
+		                "--group: required (e.g. All/HQ/Linux)");
 		goto out;
 	}
 	STEP("--group", group_normalize(a->group, &m->group, err, errlen));
 	if (a->policy == NULL) {
-		r = fail(err, errlen, MUSTER_EINVAL, "--policy: required (JSON, docs/policy.md)");
+		r = muster_fail(err, errlen, MUSTER_EINVAL,
+		                "--policy: required (JSON, docs/policy.md)");
 		goto out;
 	}
 	STEP("--policy", read_text(a->policy, INST_POLICY_MAX, &policy, err, errlen));
@@ -1023,12 +1024,13 @@ model_from_args(const struct inst_args *a, struct inst_model *m, char *err, size
 	if (a->download_url != NULL) {
 		CHECK("--download-url", valid_url(a->download_url, err, errlen));
 		if ((m->download_url = strdup(a->download_url)) == NULL) {
-			r = fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+			r = muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 			goto out;
 		}
 	}
 	if (a->agent == NULL && (a->need_agent_file || a->agent_sha256 == NULL)) {
-		r = fail(err, errlen, MUSTER_EINVAL, "--agent: required (the agent package)");
+		r = muster_fail(err, errlen, MUSTER_EINVAL,
+		                "--agent: required (the agent package)");
 		goto out;
 	}
 	STEP("--agent", load_pkg(&m->agent, a->agent, a->agent_kind, a->agent_cmd, a->agent_sha256,
@@ -1039,29 +1041,29 @@ model_from_args(const struct inst_args *a, struct inst_model *m, char *err, size
 		m->has_product = true;
 	}
 	if (a->sign_key != NULL && (m->sign_key_path = strdup(a->sign_key)) == NULL) {
-		r = fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		r = muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 		goto out;
 	}
 	/* The token last: fetching one from the server spends nothing on a bad model. */
 	if (a->token_file != NULL && a->token_from_server != NULL) {
-		r = fail(err, errlen, MUSTER_EINVAL,
-		         "--token-file and --token-from-server exclude each other");
+		r = muster_fail(err, errlen, MUSTER_EINVAL,
+		                "--token-file and --token-from-server exclude each other");
 		goto out;
 	}
 	if (a->token_file != NULL) {
 		STEP("--token-file", read_secret_line(a->token_file, &m->token, err, errlen));
 	} else if (a->token_from_server != NULL) {
 		if (a->admin_token_file == NULL) {
-			r = fail(err, errlen, MUSTER_EINVAL,
-			         "--token-from-server: needs --admin-token-file");
+			r = muster_fail(err, errlen, MUSTER_EINVAL,
+			                "--token-from-server: needs --admin-token-file");
 			goto out;
 		}
 		STEP("--token-from-server",
 		     token_fetch(a->token_from_server, a->admin_token_file, m->ca_pem, m->group,
 		                 a->token_uses, m->expires, &m->token, err, errlen));
 	} else {
-		r = fail(err, errlen, MUSTER_EINVAL,
-		         "--token-file or --token-from-server: required");
+		r = muster_fail(err, errlen, MUSTER_EINVAL,
+		                "--token-file or --token-from-server: required");
 		goto out;
 	}
 	CHECK("token", model_valid_token(m->token, err, errlen));
@@ -1142,16 +1144,16 @@ dup_str(struct json_object *o, const char *key, bool required, size_t max, char 
 	*out = NULL;
 	if (!json_object_object_get_ex(o, key, &x) || json_object_is_type(x, json_type_null)) {
 		if (required)
-			return fail(err, errlen, MUSTER_EPARSE, "%s: required", key);
+			return muster_fail(err, errlen, MUSTER_EPARSE, "%s: required", key);
 		return 0;
 	}
 	if (!json_object_is_type(x, json_type_string))
-		return fail(err, errlen, MUSTER_EPARSE, "%s: must be a string", key);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "%s: must be a string", key);
 	len = (size_t)json_object_get_string_len(x);
 	if (len > max || strlen(json_object_get_string(x)) != len)
-		return fail(err, errlen, MUSTER_EPARSE, "%s: too long or holds NUL", key);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "%s: too long or holds NUL", key);
 	if ((*out = strdup(json_object_get_string(x))) == NULL)
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -1163,7 +1165,7 @@ get_i64(struct json_object *o, const char *key, int64_t lo, int64_t hi, int64_t 
 	int r = get_int(o, key, "", lo, hi, &has, v, err, errlen);
 
 	if (r == 0 && !has)
-		r = fail(err, errlen, MUSTER_EPARSE, "%s: required", key);
+		r = muster_fail(err, errlen, MUSTER_EPARSE, "%s: required", key);
 	return r;
 }
 
@@ -1177,7 +1179,7 @@ pkg_load(struct json_object *o, struct inst_pkg *p, enum inst_os os, bool masked
 	int r;
 
 	if (!json_object_is_type(o, json_type_object))
-		return fail(err, errlen, MUSTER_EPARSE, "must be an object");
+		return muster_fail(err, errlen, MUSTER_EPARSE, "must be an object");
 	if ((r = check_keys(o, keys, "package", err, errlen)) != 0 ||
 	    (r = dup_str(o, "name", true, PKG_NAME_MAX, &p->name, err, errlen)) != 0 ||
 	    (r = dup_str(o, "kind", true, 16, &kind, err, errlen)) != 0 ||
@@ -1190,16 +1192,16 @@ pkg_load(struct json_object *o, struct inst_pkg *p, enum inst_os os, bool masked
 	if (!valid_pkg_name(p->name, err, errlen))
 		goto out;
 	if (!kind_parse(kind, &p->kind) || !kind_fits_os(p->kind, os)) {
-		fail(err, errlen, MUSTER_EPARSE, "kind: bad package kind for this os");
+		muster_fail(err, errlen, MUSTER_EPARSE, "kind: bad package kind for this os");
 		goto out;
 	}
 	if (!hex_parse(hex, p->sha256, 32)) {
-		fail(err, errlen, MUSTER_EPARSE, "sha256: must be 64 hex digits");
+		muster_fail(err, errlen, MUSTER_EPARSE, "sha256: must be 64 hex digits");
 		goto out;
 	}
 	if ((p->kind == PKG_TARGZ) != (p->install_cmd != NULL) ||
 	    (p->install_cmd != NULL && !valid_cmd(p->install_cmd, err, errlen))) {
-		fail(err, errlen, MUSTER_EPARSE, "install_cmd: required for tar.gz only");
+		muster_fail(err, errlen, MUSTER_EPARSE, "install_cmd: required for tar.gz only");
 		goto out;
 	}
 	(void)masked;
@@ -1233,13 +1235,13 @@ model_load(const char *json, size_t len, struct inst_model *m, char *err, size_t
 		goto out;
 	STEP("format", dup_str(root, "format", true, 32, &str, err, errlen));
 	if (strcmp(str, "muster-installer/1") != 0) {
-		r = fail(err, errlen, MUSTER_EPARSE, "format: not muster-installer/1");
+		r = muster_fail(err, errlen, MUSTER_EPARSE, "format: not muster-installer/1");
 		goto out;
 	}
 	free(str);
 	STEP("installer_id", dup_str(root, "installer_id", true, 36, &str, err, errlen));
 	if (!valid_uuid(str)) {
-		r = fail(err, errlen, MUSTER_EPARSE, "installer_id: not a UUID");
+		r = muster_fail(err, errlen, MUSTER_EPARSE, "installer_id: not a UUID");
 		goto out;
 	}
 	memcpy(m->installer_id, str, 37);
@@ -1251,7 +1253,7 @@ model_load(const char *json, size_t len, struct inst_model *m, char *err, size_t
 	m->expires = (time_t)v;
 	STEP("os", dup_str(root, "os", true, 16, &str, err, errlen));
 	if (!os_parse(str, &m->os)) {
-		r = fail(err, errlen, MUSTER_EPARSE, "os: must be linux, macos or windows");
+		r = muster_fail(err, errlen, MUSTER_EPARSE, "os: must be linux, macos or windows");
 		goto out;
 	}
 	free(str);
@@ -1260,7 +1262,7 @@ model_load(const char *json, size_t len, struct inst_model *m, char *err, size_t
 	CHECK("arch", model_valid_arch(m->arch, err, errlen));
 	if (!json_object_object_get_ex(root, "server", &s) ||
 	    !json_object_is_type(s, json_type_object)) {
-		r = fail(err, errlen, MUSTER_EPARSE, "server: required object");
+		r = muster_fail(err, errlen, MUSTER_EPARSE, "server: required object");
 		goto out;
 	}
 	STEP("server", check_keys(s, srv_keys, "server", err, errlen));
@@ -1273,7 +1275,7 @@ model_load(const char *json, size_t len, struct inst_model *m, char *err, size_t
 	free(str);
 	str = NULL;
 	if (!json_object_object_get_ex(root, "policy", &x)) {
-		r = fail(err, errlen, MUSTER_EPARSE, "policy: required");
+		r = muster_fail(err, errlen, MUSTER_EPARSE, "policy: required");
 		goto out;
 	}
 	{
@@ -1297,12 +1299,12 @@ model_load(const char *json, size_t len, struct inst_model *m, char *err, size_t
 	if (m->client_key_pem != NULL && !masked)
 		CHECK("client_key_pem", valid_key_pem(m->client_key_pem, err, errlen));
 	if ((m->client_cert_pem == NULL) != (m->client_key_pem == NULL)) {
-		r = fail(err, errlen, MUSTER_EPARSE,
-		         "client_cert_pem and client_key_pem go together");
+		r = muster_fail(err, errlen, MUSTER_EPARSE,
+		                "client_cert_pem and client_key_pem go together");
 		goto out;
 	}
 	if (!json_object_object_get_ex(root, "agent", &x)) {
-		r = fail(err, errlen, MUSTER_EPARSE, "agent: required");
+		r = muster_fail(err, errlen, MUSTER_EPARSE, "agent: required");
 		goto out;
 	}
 	STEP("agent", pkg_load(x, &m->agent, m->os, masked, err, errlen));

@@ -15,20 +15,6 @@
 
 #define ANSWER_MAX (64 * 1024)
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-
-static int
-fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 static size_t
 collect(char *p, size_t size, size_t n, void *arg)
 {
@@ -57,7 +43,7 @@ post(const char *base_url, const char *path, const char *auth_header, const char
 	buf_init(&ans, ANSWER_MAX);
 	if (buf_printf(&url, "%s%s", base_url, path) != 0 || (c = curl_easy_init()) == NULL) {
 		buf_free(&url);
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	}
 	h = curl_slist_append(h, "Content-Type: application/json");
 	h = curl_slist_append(h, auth_header);
@@ -71,14 +57,14 @@ post(const char *base_url, const char *path, const char *auth_header, const char
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	if ((cr = curl_easy_perform(c)) != CURLE_OK) {
-		r = fail(err, errlen, MUSTER_ENET, "%s: %s", path, curl_easy_strerror(cr));
+		r = muster_fail(err, errlen, MUSTER_ENET, "%s: %s", path, curl_easy_strerror(cr));
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
 	*answer = json_tokener_parse(buf_cstr(&ans));
 	if (*answer == NULL || !json_object_is_type(*answer, json_type_object)) {
-		r = fail(err, errlen, MUSTER_ENET, "%s: HTTP %ld with a body that is not JSON",
-		         path, *code);
+		r = muster_fail(err, errlen, MUSTER_ENET,
+		                "%s: HTTP %ld with a body that is not JSON", path, *code);
 		json_object_put(*answer);
 		*answer = NULL;
 	}
@@ -114,26 +100,28 @@ token_fetch(const char *base_url, const char *admin_token_file, const char *ca_p
 
 	*token = NULL;
 	if (strncmp(base_url, "https://", 8) != 0 || strlen(base_url) > 2048)
-		return fail(err, errlen, MUSTER_EINVAL, "must be an https:// URL");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "must be an https:// URL");
 	if (base_url[strlen(base_url) - 1] == '/')
-		return fail(err, errlen, MUSTER_EINVAL, "give the base URL without a trailing /");
+		return muster_fail(err, errlen, MUSTER_EINVAL,
+		                   "give the base URL without a trailing /");
 	if ((f = fopen(admin_token_file, "r")) == NULL)
-		return fail(err, errlen, MUSTER_EIO, "--admin-token-file: cannot open: %s",
-		            strerror(errno));
+		return muster_fail(err, errlen, MUSTER_EIO, "--admin-token-file: cannot open: %s",
+		                   strerror(errno));
 	if (fgets(admin, sizeof(admin), f) == NULL) {
 		fclose(f);
-		return fail(err, errlen, MUSTER_EIO, "--admin-token-file: empty");
+		return muster_fail(err, errlen, MUSTER_EIO, "--admin-token-file: empty");
 	}
 	fclose(f);
 	admin[strcspn(admin, "\r\n")] = '\0';
 	if (strlen(admin) < 16 || strlen(admin) > 256) {
 		explicit_bzero(admin, sizeof(admin));
-		return fail(err, errlen, MUSTER_EINVAL, "--admin-token-file: 16-256 characters");
+		return muster_fail(err, errlen, MUSTER_EINVAL,
+		                   "--admin-token-file: 16-256 characters");
 	}
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin);
 	explicit_bzero(admin, sizeof(admin));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		r = fail(err, errlen, MUSTER_ENOMEM, "libcurl init failed");
+		r = muster_fail(err, errlen, MUSTER_ENOMEM, "libcurl init failed");
 		goto out;
 	}
 	/* The group must exist before a token can name it (404 otherwise). */
@@ -143,8 +131,8 @@ token_fetch(const char *base_url, const char *admin_token_file, const char *ca_p
 	              &code, &ans, err, errlen)) != 0)
 		goto out;
 	if (code != 200 && code != 201) {
-		r = fail(err, errlen, MUSTER_ENET, "POST /api/v1/groups: HTTP %ld: %.200s", code,
-		         answer_error(ans));
+		r = muster_fail(err, errlen, MUSTER_ENET, "POST /api/v1/groups: HTTP %ld: %.200s",
+		                code, answer_error(ans));
 		goto out;
 	}
 	json_object_put(req);
@@ -166,12 +154,12 @@ token_fetch(const char *base_url, const char *admin_token_file, const char *ca_p
 		goto out;
 	if (code != 201 || !json_object_object_get_ex(ans, "token", &t) ||
 	    !json_object_is_type(t, json_type_string)) {
-		r = fail(err, errlen, MUSTER_ENET, "POST /api/v1/tokens: HTTP %ld: %.200s", code,
-		         answer_error(ans));
+		r = muster_fail(err, errlen, MUSTER_ENET, "POST /api/v1/tokens: HTTP %ld: %.200s",
+		                code, answer_error(ans));
 		goto out;
 	}
 	if ((*token = strdup(json_object_get_string(t))) == NULL)
-		r = fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		r = muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 out:
 	explicit_bzero(auth, sizeof(auth));
 	json_object_put(req);

@@ -19,22 +19,6 @@
 
 #define JSON_DEPTH 24
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-
-static int
-fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 /* Parse the whole of data as one JSON value; *out is put by the caller. */
 static int
 parse_json(const void *data, size_t len, struct json_object **out, char *err, size_t errlen)
@@ -47,13 +31,13 @@ parse_json(const void *data, size_t len, struct json_object **out, char *err, si
 
 	*out = NULL;
 	if (len == 0)
-		return fail(err, errlen, MUSTER_EPARSE, "empty body");
+		return muster_fail(err, errlen, MUSTER_EPARSE, "empty body");
 	if (len > INT32_MAX)
-		return fail(err, errlen, MUSTER_ETOOBIG, "body too large");
+		return muster_fail(err, errlen, MUSTER_ETOOBIG, "body too large");
 	if (memchr(data, '\0', len) != NULL)
-		return fail(err, errlen, MUSTER_EPARSE, "NUL byte in JSON text");
+		return muster_fail(err, errlen, MUSTER_EPARSE, "NUL byte in JSON text");
 	if ((tok = json_tokener_new_ex(JSON_DEPTH)) == NULL)
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
@@ -61,23 +45,23 @@ parse_json(const void *data, size_t len, struct json_object **out, char *err, si
 	json_tokener_free(tok);
 	if (jerr == json_tokener_continue) {
 		json_object_put(obj);
-		return fail(err, errlen, MUSTER_EPARSE, "truncated JSON");
+		return muster_fail(err, errlen, MUSTER_EPARSE, "truncated JSON");
 	}
 	if (jerr != json_tokener_success) {
 		json_object_put(obj);
-		return fail(err, errlen, MUSTER_EPARSE, "malformed JSON at offset %zu: %s", end,
-		            json_tokener_error_desc(jerr));
+		return muster_fail(err, errlen, MUSTER_EPARSE, "malformed JSON at offset %zu: %s",
+		                   end, json_tokener_error_desc(jerr));
 	}
 	while (end < len && strchr(" \t\r\n", text[end]) != NULL)
 		end++;
 	if (end < len) {
 		json_object_put(obj);
-		return fail(err, errlen, MUSTER_EPARSE, "text after the JSON value at offset %zu",
-		            end);
+		return muster_fail(err, errlen, MUSTER_EPARSE,
+		                   "text after the JSON value at offset %zu", end);
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
-		return fail(err, errlen, MUSTER_EPARSE, "body must be a JSON object");
+		return muster_fail(err, errlen, MUSTER_EPARSE, "body must be a JSON object");
 	}
 	*out = obj;
 	return 0;
@@ -99,8 +83,8 @@ check_keys(struct json_object *o, const char *const *known, const char *where, c
 		if (found)
 			continue;
 		text_sanitize(key, strlen(key), safe, sizeof(safe));
-		return fail(err, errlen, MUSTER_EPARSE, "unknown field \"%s%s%s\"", where,
-		            where[0] ? "." : "", safe);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "unknown field \"%s%s%s\"", where,
+		                   where[0] ? "." : "", safe);
 	}
 	return 0;
 }
@@ -120,23 +104,24 @@ get_str(struct json_object *o, const char *key, const char *where, bool required
 	*out = NULL;
 	if (!json_object_object_get_ex(o, key, &v) || v == NULL) {
 		if (required)
-			return fail(err, errlen, MUSTER_EPARSE, "missing field \"%s%s%s\"", where,
-			            where[0] ? "." : "", key);
+			return muster_fail(err, errlen, MUSTER_EPARSE, "missing field \"%s%s%s\"",
+			                   where, where[0] ? "." : "", key);
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_string))
-		return fail(err, errlen, MUSTER_EPARSE, "field \"%s%s%s\" must be a string", where,
-		            where[0] ? "." : "", key);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "field \"%s%s%s\" must be a string",
+		                   where, where[0] ? "." : "", key);
 	s = json_object_get_string(v);
 	len = (size_t)json_object_get_string_len(v);
 	if (len == 0 && required)
-		return fail(err, errlen, MUSTER_EPARSE, "field \"%s%s%s\" must not be empty", where,
-		            where[0] ? "." : "", key);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "field \"%s%s%s\" must not be empty",
+		                   where, where[0] ? "." : "", key);
 	if (len > cap)
-		return fail(err, errlen, MUSTER_EPARSE, "field \"%s%s%s\" longer than %zu bytes",
-		            where, where[0] ? "." : "", key, cap);
+		return muster_fail(err, errlen, MUSTER_EPARSE,
+		                   "field \"%s%s%s\" longer than %zu bytes", where,
+		                   where[0] ? "." : "", key, cap);
 	if ((*out = text_sanitize_dup(s, len, cap)) == NULL)
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -152,13 +137,13 @@ get_array(struct json_object *o, const char *key, const char *where, size_t max,
 	if (!json_object_object_get_ex(o, key, &v) || v == NULL)
 		return 0;
 	if (!json_object_is_type(v, json_type_array))
-		return fail(err, errlen, MUSTER_EPARSE, "field \"%s%s%s\" must be an array", where,
-		            where[0] ? "." : "", key);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "field \"%s%s%s\" must be an array",
+		                   where, where[0] ? "." : "", key);
 	*n = json_object_array_length(v);
 	if (*n > max)
-		return fail(err, errlen, MUSTER_ETOOBIG,
-		            "field \"%s%s%s\" has %zu elements, more than %zu", where,
-		            where[0] ? "." : "", key, *n, max);
+		return muster_fail(err, errlen, MUSTER_ETOOBIG,
+		                   "field \"%s%s%s\" has %zu elements, more than %zu", where,
+		                   where[0] ? "." : "", key, *n, max);
 	*out = v;
 	return 0;
 }
@@ -176,15 +161,17 @@ get_int(struct json_object *o, const char *key, bool required, int64_t min, int6
 		*have = false;
 	if (!json_object_object_get_ex(o, key, &v) || v == NULL) {
 		if (required)
-			return fail(err, errlen, MUSTER_EPARSE, "missing field \"%s\"", key);
+			return muster_fail(err, errlen, MUSTER_EPARSE, "missing field \"%s\"", key);
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_int))
-		return fail(err, errlen, MUSTER_EPARSE, "field \"%s\" must be an integer", key);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "field \"%s\" must be an integer",
+		                   key);
 	x = json_object_get_int64(v);
 	if (x < min || x > max)
-		return fail(err, errlen, MUSTER_EPARSE, "field \"%s\" out of range %lld..%lld", key,
-		            (long long)min, (long long)max);
+		return muster_fail(err, errlen, MUSTER_EPARSE,
+		                   "field \"%s\" out of range %lld..%lld", key, (long long)min,
+		                   (long long)max);
 	*out = x;
 	if (have)
 		*have = true;
@@ -237,9 +224,10 @@ parse_sensor(struct json_object *root, struct report *r, char *err, size_t errle
 	int rc;
 
 	if (!json_object_object_get_ex(root, "sensor", &s) || s == NULL)
-		return fail(err, errlen, MUSTER_EPARSE, "missing field \"sensor\"");
+		return muster_fail(err, errlen, MUSTER_EPARSE, "missing field \"sensor\"");
 	if (!json_object_is_type(s, json_type_object))
-		return fail(err, errlen, MUSTER_EPARSE, "field \"sensor\" must be an object");
+		return muster_fail(err, errlen, MUSTER_EPARSE,
+		                   "field \"sensor\" must be an object");
 	if ((rc = check_keys(s, known, "sensor", err, errlen)) != 0 ||
 	    (rc = get_str(s, "id", "sensor", true, SENSOR_ID_MAX, &r->sensor_id, err, errlen)) !=
 	            0 ||
@@ -252,7 +240,7 @@ parse_sensor(struct json_object *root, struct report *r, char *err, size_t errle
 	if (n == 0)
 		return 0;
 	if ((r->networks = calloc(n, sizeof(*r->networks))) == NULL)
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *v = json_object_array_get_idx(nets, i);
 		struct cidr c;
@@ -261,11 +249,12 @@ parse_sensor(struct json_object *root, struct report *r, char *err, size_t errle
 		if (!json_object_is_type(v, json_type_string) ||
 		    (size_t)json_object_get_string_len(v) >= NET_CIDR_STRLEN ||
 		    !net_cidr_parse(json_object_get_string(v), &c, NULL))
-			return fail(err, errlen, MUSTER_EPARSE,
-			            "field \"sensor.networks[%zu]\" must be a CIDR string", i);
+			return muster_fail(err, errlen, MUSTER_EPARSE,
+			                   "field \"sensor.networks[%zu]\" must be a CIDR string",
+			                   i);
 		net_cidr_format(&c, text);
 		if ((r->networks[r->n_networks++] = strdup(text)) == NULL)
-			return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+			return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -279,9 +268,9 @@ parse_host(struct json_object *o, size_t i, struct report_host *rh, char *err, s
 
 	rc = hostrec_from_json(&rh->h, o, true, why, sizeof(why));
 	if (rc == MUSTER_ENOMEM)
-		return fail(err, errlen, rc, "out of memory");
+		return muster_fail(err, errlen, rc, "out of memory");
 	if (rc != 0)
-		return fail(err, errlen, MUSTER_EPARSE, "hosts[%zu]: %s", i, why);
+		return muster_fail(err, errlen, MUSTER_EPARSE, "hosts[%zu]: %s", i, why);
 	/* What the server decides is not the sensor's to say. */
 	free(rh->h.status);
 	free(rh->h.status_reason);
@@ -290,24 +279,24 @@ parse_host(struct json_object *o, size_t i, struct report_host *rh, char *err, s
 	if (rh->h.mac[0] != '\0') {
 		if (!net_mac_parse(rh->h.mac, &mac) || net_mac_is_zero(&mac) ||
 		    net_mac_is_multicast(&mac))
-			return fail(err, errlen, MUSTER_EPARSE,
-			            "hosts[%zu]: field 'mac': not a unicast address", i);
+			return muster_fail(err, errlen, MUSTER_EPARSE,
+			                   "hosts[%zu]: field 'mac': not a unicast address", i);
 		net_mac_format(&mac, rh->key);
 		memcpy(rh->h.mac, rh->key, sizeof(rh->h.mac));
 	} else if (rh->h.n_ipv4 > 0) {
 		struct ipaddr ip;
 		char s[NET_IP_STRLEN];
 		if (!net_ip_parse(rh->h.ipv4[0], &ip))
-			return fail(err, errlen, MUSTER_EPARSE, "hosts[%zu]: bad ipv4", i);
+			return muster_fail(err, errlen, MUSTER_EPARSE, "hosts[%zu]: bad ipv4", i);
 		net_ip_format(&ip, s);
 		snprintf(rh->key, sizeof(rh->key), "ip:%s", s);
 	} else {
-		return fail(err, errlen, MUSTER_EPARSE, "hosts[%zu]: a host needs a mac or an ipv4",
-		            i);
+		return muster_fail(err, errlen, MUSTER_EPARSE,
+		                   "hosts[%zu]: a host needs a mac or an ipv4", i);
 	}
 	match_key_from_hostrec(&rh->h, &rh->mk);
 	if ((rh->json = hostrec_to_json_string(&rh->h)) == NULL)
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -328,11 +317,11 @@ report_parse(const void *data, size_t len, struct report *r, char *err, size_t e
 	    (rc = get_array(root, "hosts", "", REPORT_MAX_HOSTS, &hosts, &n, err, errlen)) != 0)
 		goto out;
 	if (hosts == NULL) {
-		rc = fail(err, errlen, MUSTER_EPARSE, "missing field \"hosts\"");
+		rc = muster_fail(err, errlen, MUSTER_EPARSE, "missing field \"hosts\"");
 		goto out;
 	}
 	if (n > 0 && (r->hosts = calloc(n, sizeof(*r->hosts))) == NULL) {
-		rc = fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		rc = muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -358,7 +347,7 @@ group_path_normalize(const char *in, char out[GROUP_PATH_MAX], char *err, size_t
 
 	out[0] = '\0';
 	if (in == NULL || *in == '\0')
-		return fail(err, errlen, MUSTER_EINVAL, "empty group path");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "empty group path");
 	if (strncmp(in, "All", 3) != 0 || (in[3] != '\0' && in[3] != '/')) {
 		memcpy(out, "All", 4);
 		o = 3;
@@ -369,25 +358,27 @@ group_path_normalize(const char *in, char out[GROUP_PATH_MAX], char *err, size_t
 		size_t len = slash ? (size_t)(slash - p) : strlen(p);
 
 		if (len == 0)
-			return fail(err, errlen, MUSTER_EINVAL, "empty component in group path");
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "empty component in group path");
 		if (len > GROUP_NAME_MAX)
-			return fail(err, errlen, MUSTER_EINVAL, "group name longer than %d bytes",
-			            GROUP_NAME_MAX);
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "group name longer than %d bytes", GROUP_NAME_MAX);
 		if (isspace((unsigned char)p[0]) || isspace((unsigned char)p[len - 1]))
-			return fail(err, errlen, MUSTER_EINVAL,
-			            "blank at the start or end of a group name");
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "blank at the start or end of a group name");
 		for (size_t i = 0; i < len; i++) {
 			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\')
-				return fail(err, errlen, MUSTER_EINVAL,
-				            "control character or backslash in group path");
+				return muster_fail(err, errlen, MUSTER_EINVAL,
+				                   "control character or backslash in group path");
 		}
 		if (!text_utf8_valid(p, len))
-			return fail(err, errlen, MUSTER_EINVAL, "group path is not valid UTF-8");
+			return muster_fail(err, errlen, MUSTER_EINVAL,
+			                   "group path is not valid UTF-8");
 		if (++depth > GROUP_DEPTH_MAX)
-			return fail(err, errlen, MUSTER_EINVAL, "group path deeper than %d",
-			            GROUP_DEPTH_MAX);
+			return muster_fail(err, errlen, MUSTER_EINVAL, "group path deeper than %d",
+			                   GROUP_DEPTH_MAX);
 		if (o + (o > 0) + len + 1 > GROUP_PATH_MAX)
-			return fail(err, errlen, MUSTER_EINVAL, "group path too long");
+			return muster_fail(err, errlen, MUSTER_EINVAL, "group path too long");
 		if (o > 0)
 			out[o++] = '/';
 		memcpy(out + o, p, len);
@@ -397,11 +388,12 @@ group_path_normalize(const char *in, char out[GROUP_PATH_MAX], char *err, size_t
 		if (*p == '/') {
 			p++;
 			if (*p == '\0')
-				return fail(err, errlen, MUSTER_EINVAL, "group path ends with '/'");
+				return muster_fail(err, errlen, MUSTER_EINVAL,
+				                   "group path ends with '/'");
 		}
 	}
 	if (strcmp(out, "All") != 0 && strncmp(out, "All/", 4) != 0)
-		return fail(err, errlen, MUSTER_EINVAL, "group path must start with All");
+		return muster_fail(err, errlen, MUSTER_EINVAL, "group path must start with All");
 	return 0;
 }
 
@@ -449,8 +441,8 @@ token_req_parse(const void *data, size_t len, struct token_req *t, char *err, si
 		goto out;
 	}
 	if (!token_parse_duration(expires, &t->expires_in)) {
-		rc = fail(err, errlen, MUSTER_EPARSE,
-		          "field \"expires\" must be a duration such as 45m, 12h, 30d");
+		rc = muster_fail(err, errlen, MUSTER_EPARSE,
+		                 "field \"expires\" must be a duration such as 45m, 12h, 30d");
 		goto out;
 	}
 	if (note != NULL)
@@ -493,7 +485,7 @@ enroll_os(struct json_object *root, struct enroll_req *e, char *err, size_t errl
 	if (!json_object_object_get_ex(root, "os", &o) || o == NULL)
 		return 0;
 	if (!json_object_is_type(o, json_type_object))
-		return fail(err, errlen, MUSTER_EPARSE, "field \"os\" must be an object");
+		return muster_fail(err, errlen, MUSTER_EPARSE, "field \"os\" must be an object");
 	if ((rc = check_keys(o, known, "os", err, errlen)) != 0 ||
 	    (rc = get_str(o, "family", "os", false, 32, &e->os_family, err, errlen)) != 0 ||
 	    (rc = get_str(o, "name", "os", false, TEXT_NAME_MAX, &e->os_name, err, errlen)) != 0 ||
@@ -520,17 +512,17 @@ enroll_parse(const void *data, size_t len, struct enroll_req *e, char *err, size
 		goto out;
 	/* The token is a secret: checked for shape here, never echoed in a message. */
 	if (!json_object_object_get_ex(root, "token", &tok) || tok == NULL) {
-		rc = fail(err, errlen, MUSTER_EPARSE, "missing field \"token\"");
+		rc = muster_fail(err, errlen, MUSTER_EPARSE, "missing field \"token\"");
 		goto out;
 	}
 	if (!json_object_is_type(tok, json_type_string) ||
 	    !token_well_formed(json_object_get_string(tok),
 	                       (size_t)json_object_get_string_len(tok))) {
-		rc = fail(err, errlen, MUSTER_EPARSE, "field \"token\" is not a token");
+		rc = muster_fail(err, errlen, MUSTER_EPARSE, "field \"token\" is not a token");
 		goto out;
 	}
 	if ((e->token = strdup(json_object_get_string(tok))) == NULL) {
-		rc = fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		rc = muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 		goto out;
 	}
 	if ((rc = get_str(root, "hostname", "", true, TEXT_NAME_MAX, &e->hostname, err, errlen)) !=
@@ -542,8 +534,8 @@ enroll_parse(const void *data, size_t len, struct enroll_req *e, char *err, size
 	    (rc = enroll_os(root, e, err, errlen)) != 0)
 		goto out;
 	if (!match_split_name(e->hostname, e->shortname, dom_from_name)) {
-		rc = fail(err, errlen, MUSTER_EPARSE,
-		          "field \"hostname\" is not a usable host name");
+		rc = muster_fail(err, errlen, MUSTER_EPARSE,
+		                 "field \"hostname\" is not a usable host name");
 		goto out;
 	}
 	if (domain != NULL && domain[0] != '\0') {
@@ -552,8 +544,8 @@ enroll_parse(const void *data, size_t len, struct enroll_req *e, char *err, size
 		char probe[MATCH_DOMAIN_MAX + 4];
 		snprintf(probe, sizeof(probe), "x.%s", domain);
 		if (!match_split_name(probe, s, d) || d[0] == '\0') {
-			rc = fail(err, errlen, MUSTER_EPARSE,
-			          "field \"domain\" is not a domain name");
+			rc = muster_fail(err, errlen, MUSTER_EPARSE,
+			                 "field \"domain\" is not a domain name");
 			goto out;
 		}
 		snprintf(e->domain, sizeof(e->domain), "%s", d);
@@ -563,11 +555,11 @@ enroll_parse(const void *data, size_t len, struct enroll_req *e, char *err, size
 	if (group != NULL) {
 		char path[GROUP_PATH_MAX], why[BODY_ERR_MAX];
 		if (group_path_normalize(group, path, why, sizeof(why)) != 0) {
-			rc = fail(err, errlen, MUSTER_EPARSE, "field \"group\": %s", why);
+			rc = muster_fail(err, errlen, MUSTER_EPARSE, "field \"group\": %s", why);
 			goto out;
 		}
 		if ((e->group = strdup(path)) == NULL) {
-			rc = fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+			rc = muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 			goto out;
 		}
 	}
@@ -583,8 +575,9 @@ enroll_parse(const void *data, size_t len, struct enroll_req *e, char *err, size
 		    (size_t)json_object_get_string_len(v) > 32 ||
 		    !net_mac_parse(json_object_get_string(v), &m) || net_mac_is_zero(&m) ||
 		    net_mac_is_multicast(&m)) {
-			rc = fail(err, errlen, MUSTER_EPARSE,
-			          "field \"macs[%zu]\" must be a unicast MAC address string", i);
+			rc = muster_fail(err, errlen, MUSTER_EPARSE,
+			                 "field \"macs[%zu]\" must be a unicast MAC address string",
+			                 i);
 			goto out;
 		}
 		net_mac_format(&m, s);
@@ -604,8 +597,8 @@ enroll_parse(const void *data, size_t len, struct enroll_req *e, char *err, size
 		if (!json_object_is_type(v, json_type_string) ||
 		    (size_t)json_object_get_string_len(v) >= NET_IP_STRLEN ||
 		    !net_ip_parse(json_object_get_string(v), &ip) || ip.family != AF_INET) {
-			rc = fail(err, errlen, MUSTER_EPARSE,
-			          "field \"ipv4[%zu]\" must be an IPv4 address string", i);
+			rc = muster_fail(err, errlen, MUSTER_EPARSE,
+			                 "field \"ipv4[%zu]\" must be an IPv4 address string", i);
 			goto out;
 		}
 		net_ip_format(&ip, s);
@@ -896,7 +889,7 @@ import_parse(const void *data, size_t len, struct import_list *l, char *err, siz
 
 	memset(l, 0, sizeof(*l));
 	if ((cl = malloc(sizeof(*cl))) == NULL)
-		return fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	/* A UTF-8 byte order mark, as spreadsheets write it. */
 	if (len >= 3 && memcmp(d, "\xef\xbb\xbf", 3) == 0)
 		pos = 3;
@@ -917,8 +910,8 @@ import_parse(const void *data, size_t len, struct import_list *l, char *err, siz
 		if (!header) {
 			bool have_key = false;
 			if (got < 0) {
-				rc = fail(err, errlen, MUSTER_EPARSE, "line %u: header: %s", lineno,
-				          why);
+				rc = muster_fail(err, errlen, MUSTER_EPARSE, "line %u: header: %s",
+				                 lineno, why);
 				goto out;
 			}
 			ncols = cl->n;
@@ -932,7 +925,7 @@ import_parse(const void *data, size_t len, struct import_list *l, char *err, siz
 				if (cols[i] < 0) {
 					text_sanitize(cl->fields[i], strlen(cl->fields[i]), safe,
 					              sizeof(safe));
-					rc = fail(
+					rc = muster_fail(
 					        err, errlen, MUSTER_EPARSE,
 					        "line %u: unknown column \"%s\" (known: hostname, "
 					        "domain, mac, ipv4, group, os, note)",
@@ -941,26 +934,27 @@ import_parse(const void *data, size_t len, struct import_list *l, char *err, siz
 				}
 				for (size_t j = 0; j < i; j++) {
 					if (cols[j] == cols[i]) {
-						rc = fail(err, errlen, MUSTER_EPARSE,
-						          "line %u: column \"%s\" twice", lineno,
-						          col_names[cols[i]]);
+						rc = muster_fail(err, errlen, MUSTER_EPARSE,
+						                 "line %u: column \"%s\" twice",
+						                 lineno, col_names[cols[i]]);
 						goto out;
 					}
 				}
 				have_key |= cols[i] == COL_HOSTNAME || cols[i] == COL_MAC;
 			}
 			if (!have_key) {
-				rc = fail(err, errlen, MUSTER_EPARSE,
-				          "line %u: the header needs a hostname or a mac column",
-				          lineno);
+				rc = muster_fail(
+				        err, errlen, MUSTER_EPARSE,
+				        "line %u: the header needs a hostname or a mac column",
+				        lineno);
 				goto out;
 			}
 			header = true;
 			continue;
 		}
 		if (++l->lines > IMPORT_MAX_LINES) {
-			rc = fail(err, errlen, MUSTER_ETOOBIG, "more than %d lines",
-			          IMPORT_MAX_LINES);
+			rc = muster_fail(err, errlen, MUSTER_ETOOBIG, "more than %d lines",
+			                 IMPORT_MAX_LINES);
 			goto out;
 		}
 		if (got < 0) {
@@ -978,7 +972,7 @@ import_parse(const void *data, size_t len, struct import_list *l, char *err, siz
 			size_t ncap = cap ? cap * 2 : 64;
 			struct import_entry *nv = realloc(l->v, ncap * sizeof(*nv));
 			if (nv == NULL) {
-				rc = fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+				rc = muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 				goto out;
 			}
 			l->v = nv;
@@ -987,7 +981,7 @@ import_parse(const void *data, size_t len, struct import_list *l, char *err, siz
 		got = import_entry(l, cols, cl, lineno, &l->v[l->n]);
 		if (got < 0) {
 			entry_free(&l->v[l->n]);
-			rc = fail(err, errlen, got, "out of memory");
+			rc = muster_fail(err, errlen, got, "out of memory");
 			goto out;
 		}
 		if (got == 1)
@@ -996,7 +990,7 @@ import_parse(const void *data, size_t len, struct import_list *l, char *err, siz
 			entry_free(&l->v[l->n]);
 	}
 	if (!header)
-		rc = fail(err, errlen, MUSTER_EPARSE, "no header line");
+		rc = muster_fail(err, errlen, MUSTER_EPARSE, "no header line");
 out:
 	free(cl);
 	if (rc != 0)

@@ -163,7 +163,7 @@ pick_role(const struct fp_guess *g, size_t n, struct fp_os *out)
 bool
 fp_combine(const struct fp_guess *g, size_t n, struct fp_os *out)
 {
-	struct cand win, c;
+	struct cand win = {0}, c;
 	const struct fp_guess *named = NULL, *top = NULL, *ver = NULL;
 	bool have = false;
 	int rival = -1;
