@@ -2,6 +2,7 @@
  * api.c - the routes of protocol v1 (docs/protocol.md): who may call what,
  * request bodies to database calls, JSON answers, /healthz and /metrics.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -32,12 +33,13 @@ enum route {
 	R_TOKENS,
 	R_AUDIT,
 	R_SENSORS,
+	R_DEPLOYMENTS,
 	R_OTHER,
 	R_N
 };
-static const char *const route_names[R_N] = {"healthz", "metrics", "reports", "computers",
-                                             "enroll",  "groups",  "import",  "tokens",
-                                             "audit",   "sensors", "other"};
+static const char *const route_names[R_N] = {"healthz", "metrics", "reports",     "computers",
+                                             "enroll",  "groups",  "import",      "tokens",
+                                             "audit",   "sensors", "deployments", "other"};
 
 struct metrics {
 	atomic_uint_fast64_t requests[R_N][5]; /* by status class 1xx..5xx */
@@ -115,6 +117,8 @@ route_of(const char *path)
 		return R_AUDIT;
 	if (strcmp(path, "/api/v1/sensors") == 0)
 		return R_SENSORS;
+	if (strcmp(path, "/api/v1/deployments") == 0)
+		return R_DEPLOYMENTS;
 	return R_OTHER;
 }
 
@@ -130,6 +134,8 @@ api_body_limit(void *arg, const char *method, const char *path)
 		return a->cfg.max_report_body;
 	case R_IMPORT:
 		return API_IMPORT_BODY_MAX;
+	case R_DEPLOYMENTS:
+		return API_DEPLOY_BODY_MAX;
 	default:
 		/* Small bodies; a call that takes none (or no such call) answers for itself. */
 		return API_SMALL_BODY_MAX;
@@ -288,6 +294,34 @@ refuse:
 	return false;
 }
 
+/*
+ * The admin token, or a sensor's credential (the deployer may run with
+ * either). who gets "admin@ADDR" or "sensor:NAME@ADDR" when not NULL.
+ */
+static bool
+require_admin_or_sensor(struct api *a, const struct http_req *req, struct http_resp *resp,
+                        const char *action, time_t now, char *who)
+{
+	struct db_sensor sensor;
+	char hash[TOKEN_HASHLEN];
+	size_t len;
+	const char *tok = bearer(req, &len);
+
+	if (tok != NULL && a->cfg.admin_token_hash[0] != '\0') {
+		token_hash(tok, len, hash);
+		if (token_hash_equal(hash, a->cfg.admin_token_hash)) {
+			if (who)
+				snprintf(who, DB_WHO_MAX, "admin@%s", req->remote);
+			return true;
+		}
+	}
+	if (!require_sensor(a, req, resp, action, now, &sensor))
+		return false;
+	if (who)
+		snprintf(who, DB_WHO_MAX, "sensor:%.56s@%.60s", sensor.name, req->remote);
+	return true;
+}
+
 static bool
 is_json(const struct http_req *req, struct http_resp *resp)
 {
@@ -324,6 +358,9 @@ api_precheck(void *arg, const struct http_req *req, struct http_resp *resp)
 		break;
 	case R_GROUPS:
 		require_admin(a, req, resp, "group add", now);
+		break;
+	case R_DEPLOYMENTS:
+		require_admin_or_sensor(a, req, resp, "deploy", now, NULL);
 		break;
 	case R_TOKENS:
 		require_admin(a, req, resp,
@@ -828,6 +865,296 @@ do_tokens(struct api *a, const struct http_req *req, struct http_resp *resp, tim
 	}
 }
 
+/* ---- deployments ---- */
+
+#define DEPLOY_MAX_ATTEMPTS 1000
+#define DEPLOY_REASON_CAP   512
+
+static const char *const deploy_statuses[] = {"ok",
+                                              "unreachable",
+                                              "auth-failed",
+                                              "host-key-mismatch",
+                                              "precheck-failed",
+                                              "install-failed",
+                                              "timeout"};
+
+/* A string member: required or not, 1..cap bytes of safe text. NULL when absent. */
+static bool
+dep_str(struct json_object *o, const char *key, bool required, size_t cap, const char **out,
+        const char *where, char *err, size_t errlen)
+{
+	struct json_object *v;
+	const char *sv;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v)) {
+		if (required)
+			snprintf(err, errlen, "%s: missing \"%s\"", where, key);
+		return !required;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		snprintf(err, errlen, "%s: \"%s\" must be a string", where, key);
+		return false;
+	}
+	sv = json_object_get_string(v);
+	if (strlen(sv) > cap || (required && sv[0] == '\0') || !text_is_safe(sv)) {
+		snprintf(err, errlen, "%s: \"%s\" must be 1..%zu bytes of printable text", where,
+		         key, cap);
+		return false;
+	}
+	*out = sv;
+	return true;
+}
+
+static bool
+dep_int(struct json_object *o, const char *key, bool required, int64_t min, int64_t max,
+        int64_t *out, const char *where, char *err, size_t errlen)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v)) {
+		if (required)
+			snprintf(err, errlen, "%s: missing \"%s\"", where, key);
+		return !required;
+	}
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < min ||
+	    json_object_get_int64(v) > max) {
+		snprintf(err, errlen, "%s: \"%s\" must be an integer %lld..%lld", where, key,
+		         (long long)min, (long long)max);
+		return false;
+	}
+	*out = json_object_get_int64(v);
+	return true;
+}
+
+static bool
+dep_keys(struct json_object *o, const char *const *known, const char *where, char *err,
+         size_t errlen)
+{
+	json_object_object_foreach(o, k, v)
+	{
+		bool ok = false;
+		(void)v;
+		for (const char *const *p = known; *p && !ok; p++)
+			ok = strcmp(*p, k) == 0;
+		if (!ok) {
+			char safe[64];
+			text_sanitize(k, strlen(k), safe, sizeof(safe));
+			snprintf(err, errlen, "%s: unknown field \"%s\"", where, safe);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Parse a POST /api/v1/deployments body into v (which points into root:
+ * valid while root lives). Returns the number of attempts, or -1 with err.
+ */
+static long
+deployments_parse(struct json_object *root, struct db_deployment *v, char *err, size_t errlen)
+{
+	static const char *const top_keys[] = {"run", "method", "installer_sha256", "attempts",
+	                                       NULL};
+	static const char *const att_keys[] = {"host",   "port",        "user",     "status",
+	                                       "reason", "duration_ms", "attempts", NULL};
+	struct json_object *arr;
+	const char *run, *method, *sha;
+	size_t n;
+
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(err, errlen, "the body must be a JSON object");
+		return -1;
+	}
+	if (!dep_keys(root, top_keys, "body", err, errlen) ||
+	    !dep_str(root, "run", true, 64, &run, "body", err, errlen) ||
+	    !dep_str(root, "method", true, 16, &method, "body", err, errlen) ||
+	    !dep_str(root, "installer_sha256", false, 64, &sha, "body", err, errlen))
+		return -1;
+	for (const char *c = run; *c; c++) {
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_') {
+			snprintf(err, errlen,
+			         "body: \"run\" may hold letters, digits, '-' and '_'");
+			return -1;
+		}
+	}
+	if (strcmp(method, "ssh") != 0 && strcmp(method, "smb") != 0) {
+		snprintf(err, errlen, "body: \"method\" must be ssh or smb");
+		return -1;
+	}
+	if (sha != NULL) {
+		bool hex = strlen(sha) == 64;
+		for (const char *c = sha; *c && hex; c++)
+			hex = isxdigit((unsigned char)*c) && !isupper((unsigned char)*c);
+		if (!hex) {
+			snprintf(err, errlen,
+			         "body: \"installer_sha256\" must be 64 lowercase hex digits");
+			return -1;
+		}
+	}
+	if (!json_object_object_get_ex(root, "attempts", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		snprintf(err, errlen, "body: \"attempts\" must be an array");
+		return -1;
+	}
+	n = json_object_array_length(arr);
+	if (n == 0 || n > DEPLOY_MAX_ATTEMPTS) {
+		snprintf(err, errlen, "body: \"attempts\" must hold 1..%d entries",
+		         DEPLOY_MAX_ATTEMPTS);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i);
+		struct db_deployment *d = &v[i];
+		char where[32];
+		int64_t port = 22, ms = 0, tries = 1;
+		bool known = false;
+
+		snprintf(where, sizeof(where), "attempts[%zu]", i);
+		memset(d, 0, sizeof(*d));
+		if (!json_object_is_type(o, json_type_object)) {
+			snprintf(err, errlen, "%s: must be an object", where);
+			return -1;
+		}
+		if (!dep_keys(o, att_keys, where, err, errlen) ||
+		    !dep_str(o, "host", true, TEXT_NAME_MAX, &d->host, where, err, errlen) ||
+		    !dep_str(o, "user", false, 64, &d->user, where, err, errlen) ||
+		    !dep_str(o, "status", true, 32, &d->status, where, err, errlen) ||
+		    !dep_str(o, "reason", false, DEPLOY_REASON_CAP, &d->reason, where, err,
+		             errlen) ||
+		    !dep_int(o, "port", false, 1, 65535, &port, where, err, errlen) ||
+		    !dep_int(o, "duration_ms", true, 0, INT64_C(86400000) * 30, &ms, where, err,
+		             errlen) ||
+		    !dep_int(o, "attempts", false, 1, 100, &tries, where, err, errlen))
+			return -1;
+		for (size_t k = 0; k < MUSTER_NELEM(deploy_statuses) && !known; k++)
+			known = strcmp(d->status, deploy_statuses[k]) == 0;
+		if (!known) {
+			snprintf(err, errlen,
+			         "%s: unknown status (ok, unreachable, auth-failed, "
+			         "host-key-mismatch, precheck-failed, install-failed, timeout)",
+			         where);
+			return -1;
+		}
+		d->run = run;
+		d->method = method;
+		d->installer_sha256 = sha;
+		d->port = (int)port;
+		d->duration_ms = ms;
+		d->attempts = (int)tries;
+	}
+	return (long)n;
+}
+
+static int
+deployment_json(void *arg, const struct db_deployment *d)
+{
+	struct json_object *arr = arg, *o = json_object_new_object();
+	char ts[21];
+
+	if (o == NULL)
+		return MUSTER_ENOMEM;
+	hostrec_format_time(d->at, ts);
+	json_object_object_add(o, "id", json_object_new_int64(d->id));
+	json_object_object_add(o, "at", json_object_new_string(ts));
+	json_object_object_add(o, "who", json_object_new_string(d->who));
+	json_object_object_add(o, "run", json_object_new_string(d->run));
+	json_object_object_add(o, "method", json_object_new_string(d->method));
+	json_object_object_add(o, "host", json_object_new_string(d->host));
+	json_object_object_add(o, "port", json_object_new_int(d->port));
+	if (d->user[0])
+		json_object_object_add(o, "user", json_object_new_string(d->user));
+	json_object_object_add(o, "status", json_object_new_string(d->status));
+	json_object_object_add(o, "reason", json_object_new_string(d->reason));
+	json_object_object_add(o, "duration_ms", json_object_new_int64(d->duration_ms));
+	json_object_object_add(o, "attempts", json_object_new_int(d->attempts));
+	if (d->installer_sha256[0])
+		json_object_object_add(o, "installer_sha256",
+		                       json_object_new_string(d->installer_sha256));
+	json_object_array_add(arr, o);
+	return 0;
+}
+
+static void
+do_deployments(struct api *a, const struct http_req *req, struct http_resp *resp, time_t now)
+{
+	char who[DB_WHO_MAX], err[BODY_ERR_MAX];
+	struct json_object *root = NULL, *o;
+	struct json_tokener *tok;
+	struct db_deployment *v;
+	long n;
+	int r;
+
+	if (strcmp(req->method, "GET") == 0) {
+		static const char *const args[] = {"host", "limit", NULL};
+		const char *ls = http_req_arg(req, "limit");
+		long long limit = 1000;
+		char bad[48];
+		struct json_object *arr;
+		if (!require_admin(a, req, resp, "deploy list", now))
+			return;
+		if (!http_req_args_only(req, args, bad, sizeof(bad)))
+			return http_error(resp, 400, "unknown query parameter \"%s\"", bad);
+		if (ls != NULL) {
+			char *end;
+			limit = strtoll(ls, &end, 10);
+			if (end == ls || *end != '\0' || limit <= 0 || limit > 100000)
+				return http_error(resp, 400, "limit must be 1..100000");
+		}
+		arr = json_object_new_array();
+		pthread_mutex_lock(&a->lock);
+		r = db_deployment_list(a->db, http_req_arg(req, "host"), limit, deployment_json,
+		                       arr);
+		pthread_mutex_unlock(&a->lock);
+		if (r != 0) {
+			json_object_put(arr);
+			return http_error(resp, 503, "cannot list deployments");
+		}
+		o = json_object_new_object();
+		json_object_object_add(o, "deployments", arr);
+		return http_json(resp, 200, o);
+	}
+	if (strcmp(req->method, "POST") != 0)
+		return method_not_allowed(resp, "GET, POST");
+	if (!require_admin_or_sensor(a, req, resp, "deploy", now, who) || !is_json(req, resp))
+		return;
+	if (req->body_len == 0 || req->body_len > INT32_MAX ||
+	    memchr(req->body, '\0', req->body_len) != NULL)
+		return http_error(resp, 400, "the body must be JSON text");
+	if ((tok = json_tokener_new_ex(8)) == NULL)
+		return http_error(resp, 503, "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, (const char *)req->body, (int)req->body_len);
+	if (root == NULL || json_tokener_get_parse_end(tok) != req->body_len) {
+		json_tokener_free(tok);
+		json_object_put(root);
+		audit_refusal(a, now, who, "deploy", "deployments", "malformed JSON");
+		return http_error(resp, 400, "malformed JSON");
+	}
+	json_tokener_free(tok);
+	if ((v = calloc(DEPLOY_MAX_ATTEMPTS, sizeof(*v))) == NULL) {
+		json_object_put(root);
+		return http_error(resp, 503, "out of memory");
+	}
+	if ((n = deployments_parse(root, v, err, sizeof(err))) < 0) {
+		audit_refusal(a, now, who, "deploy", "deployments", err);
+		free(v);
+		json_object_put(root);
+		return http_error(resp, 400, "%s", err);
+	}
+	pthread_mutex_lock(&a->lock);
+	r = db_deployments_add(a->db, v, (size_t)n, who, now);
+	pthread_mutex_unlock(&a->lock);
+	free(v);
+	json_object_put(root);
+	if (r != 0)
+		return http_error(resp, 503, "deployments could not be stored; retry later");
+	log_info("deployments", "remote=%s who=%s recorded=%ld", req->remote, who, n);
+	o = json_object_new_object();
+	json_object_object_add(o, "recorded", json_object_new_int64(n));
+	http_json(resp, 200, o);
+}
+
 /* ---- audit, sensors ---- */
 
 static int
@@ -1077,6 +1404,9 @@ api_handle(void *arg, const struct http_req *req, struct http_resp *resp)
 		break;
 	case R_SENSORS:
 		do_sensors(a, req, resp, now);
+		break;
+	case R_DEPLOYMENTS:
+		do_deployments(a, req, resp, now);
 		break;
 	default:
 		http_error(resp, 404, "no such call");

@@ -19,6 +19,7 @@ struct hostrec;
 #define API_REPORT_BODY_MAX ((size_t)16 << 20) /* default cap of a report, after inflation */
 #define API_IMPORT_BODY_MAX ((size_t)16 << 20)
 #define API_SMALL_BODY_MAX  ((size_t)64 << 10) /* enroll, groups, tokens */
+#define API_DEPLOY_BODY_MAX ((size_t)1 << 20)  /* deployments: up to 1000 attempts */
 
 struct api_config {
 	char admin_token_hash[TOKEN_HASHLEN]; /* "" disables the admin calls */

@@ -114,8 +114,27 @@ static const char schema_v1[] =
         " result TEXT NOT NULL,"
         " detail TEXT);";
 
+/* v2: deployment attempts reported by muster-deploy (POST /api/v1/deployments). */
+static const char schema_v2[] = "CREATE TABLE deployments ("
+                                " id INTEGER PRIMARY KEY,"
+                                " at INTEGER NOT NULL,"
+                                " who TEXT NOT NULL,"
+                                " run TEXT NOT NULL,"
+                                " method TEXT NOT NULL,"
+                                " host TEXT NOT NULL,"
+                                " port INTEGER NOT NULL,"
+                                " user TEXT,"
+                                " status TEXT NOT NULL,"
+                                " reason TEXT NOT NULL,"
+                                " duration_ms INTEGER NOT NULL,"
+                                " attempts INTEGER NOT NULL,"
+                                " installer_sha256 TEXT);"
+                                "CREATE INDEX deployments_host ON deployments(host);"
+                                "CREATE INDEX deployments_run ON deployments(run);";
+
 static const struct store_migration migrations[] = {
         {1, schema_v1},
+        {2, schema_v2},
 };
 
 /* Prepared statements, made on first use and kept for the connection's life. */
@@ -141,6 +160,7 @@ enum stmt_id {
 	S_CAND_BY_IPV4,
 	S_CAND_BY_MANAGED,
 	S_COUNT_COMPUTERS,
+	S_DEPLOYMENT_ADD,
 	S_N
 };
 
@@ -204,6 +224,10 @@ static const char *const stmt_sql[S_N] = {
         [S_CAND_BY_IPV4] = "SELECT id FROM computers WHERE ipv4 = ?1",
         [S_CAND_BY_MANAGED] = "SELECT id FROM computers WHERE managed_id = ?1",
         [S_COUNT_COMPUTERS] = "SELECT count(*) FROM computers",
+        [S_DEPLOYMENT_ADD] =
+                "INSERT INTO deployments(at, who, run, method, host, port, user, status, reason,"
+                " duration_ms, attempts, installer_sha256)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 };
 
 struct db {
@@ -364,6 +388,100 @@ db_audit_list(struct db *db, int64_t limit, db_audit_cb cb, void *arg)
 		        .detail = col_text(s, 6),
 		};
 		if ((r = cb(arg, &e)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = check(db, rc);
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* ---- deployments ---- */
+
+static int
+deployment_one(struct db *db, const struct db_deployment *d, const char *who, time_t now)
+{
+	sqlite3_stmt *s = stmt(db, S_DEPLOYMENT_ADD);
+	char target[300], result[64], detail[900];
+	int r;
+
+	if (s == NULL)
+		return MUSTER_EDB;
+	sqlite3_bind_int64(s, 1, (int64_t)now);
+	bind_text(s, 2, who);
+	bind_text(s, 3, d->run);
+	bind_text(s, 4, d->method);
+	bind_text(s, 5, d->host);
+	sqlite3_bind_int(s, 6, d->port);
+	bind_text(s, 7, d->user);
+	bind_text(s, 8, d->status);
+	bind_text(s, 9, d->reason ? d->reason : "");
+	sqlite3_bind_int64(s, 10, d->duration_ms);
+	sqlite3_bind_int(s, 11, d->attempts);
+	bind_text(s, 12, d->installer_sha256);
+	if ((r = step_done(db, s)) != 0)
+		return r;
+	snprintf(target, sizeof(target), "%s%s%s port %d", d->user ? d->user : "",
+	         d->user ? "@" : "", d->host, d->port);
+	if (strcmp(d->status, "ok") == 0)
+		snprintf(result, sizeof(result), "ok");
+	else
+		snprintf(result, sizeof(result), "failed: %s", d->status);
+	snprintf(detail, sizeof(detail), "run %s, method %s, %d attempt%s, %lld ms: %s", d->run,
+	         d->method, d->attempts, d->attempts == 1 ? "" : "s", (long long)d->duration_ms,
+	         d->reason ? d->reason : "");
+	return db_audit(db, now, who, "deploy", target, result, detail);
+}
+
+int
+db_deployments_add(struct db *db, const struct db_deployment *v, size_t n, const char *who,
+                   time_t now)
+{
+	int r;
+
+	if ((r = store_begin(db->st)) != 0)
+		return r;
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = deployment_one(db, &v[i], who, now);
+	if (r == 0)
+		r = store_commit(db->st);
+	if (r != 0)
+		store_rollback(db->st);
+	return r;
+}
+
+int
+db_deployment_list(struct db *db, const char *host, int64_t limit, db_deployment_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	int rc, r = 0;
+
+	if (store_prepare(db->st,
+	                  "SELECT id, at, who, run, method, host, port, user, status, reason,"
+	                  " duration_ms, attempts, installer_sha256 FROM"
+	                  " (SELECT * FROM deployments WHERE ?1 IS NULL OR host = ?1"
+	                  "  ORDER BY id DESC LIMIT ?2) ORDER BY id",
+	                  &s) != 0)
+		return MUSTER_EDB;
+	bind_text(s, 1, host);
+	sqlite3_bind_int64(s, 2, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct db_deployment d = {
+		        .id = sqlite3_column_int64(s, 0),
+		        .at = (time_t)sqlite3_column_int64(s, 1),
+		        .who = col_text(s, 2),
+		        .run = col_text(s, 3),
+		        .method = col_text(s, 4),
+		        .host = col_text(s, 5),
+		        .port = sqlite3_column_int(s, 6),
+		        .user = col_text(s, 7),
+		        .status = col_text(s, 8),
+		        .reason = col_text(s, 9),
+		        .duration_ms = sqlite3_column_int64(s, 10),
+		        .attempts = sqlite3_column_int(s, 11),
+		        .installer_sha256 = col_text(s, 12),
+		};
+		if ((r = cb(arg, &d)) != 0)
 			break;
 	}
 	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)

@@ -52,6 +52,36 @@ int db_audit(struct db *db, time_t at, const char *who, const char *action, cons
 /* The newest `limit` entries, oldest first (limit <= 0: all). */
 int db_audit_list(struct db *db, int64_t limit, db_audit_cb cb, void *arg);
 
+/* ---- deployments (POST /api/v1/deployments) ---- */
+
+/* One attempt of muster-deploy on one host, as it reported it. */
+struct db_deployment {
+	int64_t id; /* set when listed */
+	time_t at;  /* set when listed */
+	const char *who;
+	const char *run;    /* the deployer's run id */
+	const char *method; /* "ssh", "smb" */
+	const char *host;
+	int port;
+	const char *user; /* may be NULL */
+	const char *status;
+	const char *reason;
+	int64_t duration_ms;
+	int attempts;
+	const char *installer_sha256; /* may be NULL */
+};
+typedef int (*db_deployment_cb)(void *arg, const struct db_deployment *d);
+
+/*
+ * Record n attempts in one transaction, each with its audit line (action
+ * "deploy", target "user@host port N", result "ok" or "failed: STATUS").
+ */
+int db_deployments_add(struct db *db, const struct db_deployment *v, size_t n, const char *who,
+                       time_t now);
+/* The newest `limit` attempts (of host, or of all when NULL), oldest first. */
+int db_deployment_list(struct db *db, const char *host, int64_t limit, db_deployment_cb cb,
+                       void *arg);
+
 /* ---- groups ---- */
 
 struct db_group {

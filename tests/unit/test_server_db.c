@@ -15,6 +15,7 @@
 
 #include "common/hostrec.h"
 #include "common/muster.h"
+#include "server/api.h"
 #include "server/body.h"
 #include "server/db.h"
 #include "server/match.h"
@@ -636,6 +637,172 @@ test_enroll_parse(void **state)
 	}
 }
 
+/* ---- deployments (POST /api/v1/deployments) ---- */
+
+struct dep_audit {
+	int deploy, ok, failed, refused;
+	char last_target[128], last_detail[256];
+};
+
+static int
+dep_audit_cb(void *arg, const struct db_audit_entry *e)
+{
+	struct dep_audit *a = arg;
+
+	if (strcmp(e->action, "deploy") != 0)
+		return 0;
+	a->deploy++;
+	if (strcmp(e->result, "ok") == 0)
+		a->ok++;
+	else if (strncmp(e->result, "failed: ", 8) == 0)
+		a->failed++;
+	else if (strncmp(e->result, "refused: ", 9) == 0)
+		a->refused++;
+	snprintf(a->last_target, sizeof(a->last_target), "%s", e->target);
+	snprintf(a->last_detail, sizeof(a->last_detail), "%s", e->detail);
+	return 0;
+}
+
+static int
+dep_count(void *arg, const struct db_deployment *d)
+{
+	int *n = arg;
+
+	assert_string_equal(d->run, "run-1");
+	(*n)++;
+	return 0;
+}
+
+/* One request through the API's handler, as http.c would hand it over. */
+static int
+call_api(struct api *a, const char *method, const char *auth, const char *body, char *out,
+         size_t outsz)
+{
+	struct http_req req;
+	struct http_resp resp;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.method = method;
+	req.path = "/api/v1/deployments";
+	req.authorization = auth;
+	req.content_type = "application/json";
+	req.body = (const uint8_t *)body;
+	req.body_len = body ? strlen(body) : 0;
+	snprintf(req.remote, sizeof(req.remote), "198.18.0.1");
+	buf_init(&resp.body, 1 << 20);
+	api_precheck(a, &req, &resp);
+	if (resp.status == 0)
+		api_handle(a, &req, &resp);
+	snprintf(out, outsz, "%s", buf_cstr(&resp.body));
+	buf_free(&resp.body);
+	return resp.status;
+}
+
+static void
+test_deployments(void **state)
+{
+	struct fx *f = *state;
+	struct db_deployment v[2] = {
+	        {.run = "run-1",
+	         .method = "ssh",
+	         .host = "10.0.0.1",
+	         .port = 22,
+	         .user = "root",
+	         .status = "ok",
+	         .reason = "installed",
+	         .duration_ms = 812,
+	         .attempts = 1},
+	        {.run = "run-1",
+	         .method = "ssh",
+	         .host = "10.0.0.2",
+	         .port = 2222,
+	         .status = "auth-failed",
+	         .reason = "refused",
+	         .duration_ms = 40,
+	         .attempts = 1},
+	};
+	struct api_config cfg;
+	struct api *a;
+	struct dep_audit au;
+	char out[2048];
+	int n = 0;
+
+	/* The database call: rows and one audit line per attempt. */
+	assert_int_equal(db_deployments_add(f->db, v, 2, "admin@127.0.0.1", T0), 0);
+	assert_int_equal(db_deployment_list(f->db, NULL, 0, dep_count, &n), 0);
+	assert_int_equal(n, 2);
+	n = 0;
+	assert_int_equal(db_deployment_list(f->db, "10.0.0.2", 0, dep_count, &n), 0);
+	assert_int_equal(n, 1);
+	memset(&au, 0, sizeof(au));
+	assert_int_equal(db_audit_list(f->db, 0, dep_audit_cb, &au), 0);
+	assert_int_equal(au.deploy, 2);
+	assert_int_equal(au.ok, 1);
+	assert_int_equal(au.failed, 1);
+	assert_string_equal(au.last_target, "10.0.0.2 port 2222");
+	assert_non_null(strstr(au.last_detail, "run run-1, method ssh, 1 attempt, 40 ms: refused"));
+
+	/* Through the API, with the admin token. */
+	memset(&cfg, 0, sizeof(cfg));
+	token_hash("admin-token-for-tests", 21, cfg.admin_token_hash);
+	a = api_new(f->db, &cfg);
+	assert_non_null(a);
+	assert_int_equal(
+	        call_api(a, "POST", "Bearer admin-token-for-tests",
+	                 "{\"run\":\"r2\",\"method\":\"ssh\",\"installer_sha256\":"
+	                 "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+	                 "\"attempts\":[{\"host\":\"10.0.0.3\",\"port\":22,\"user\":\"root\","
+	                 "\"status\":\"timeout\",\"reason\":\"timed out\",\"duration_ms\":300000,"
+	                 "\"attempts\":1},{\"host\":\"10.0.0.4\",\"status\":\"ok\","
+	                 "\"duration_ms\":5}]}",
+	                 out, sizeof(out)),
+	        200);
+	assert_non_null(strstr(out, "\"recorded\": 2") ? out : strstr(out, "\"recorded\":2"));
+	memset(&au, 0, sizeof(au));
+	assert_int_equal(db_audit_list(f->db, 0, dep_audit_cb, &au), 0);
+	assert_int_equal(au.deploy, 4);
+	assert_string_equal(au.last_target, "10.0.0.4 port 22");
+
+	/* Refusals: no credential, a bad body; nothing recorded, refusals audited. */
+	assert_int_equal(call_api(a, "POST", NULL, "{}", out, sizeof(out)), 401);
+	static const char *const bad[] = {
+	        "{\"run\":\"r\",\"method\":\"ssh\",\"attempts\":[]}",
+	        "{\"run\":\"r\",\"method\":\"ftp\",\"attempts\":[{\"host\":\"h\",\"status\":\"ok\","
+	        "\"duration_ms\":1}]}",
+	        "{\"run\":\"r\",\"method\":\"ssh\",\"attempts\":[{\"host\":\"h\",\"status\":"
+	        "\"fine\","
+	        "\"duration_ms\":1}]}",
+	        "{\"run\":\"r\",\"method\":\"ssh\",\"attempts\":[{\"host\":\"h\",\"status\":\"ok\"}"
+	        "]}",
+	        "{\"run\":\"r\",\"method\":\"ssh\",\"extra\":1,\"attempts\":[{\"host\":\"h\","
+	        "\"status\":\"ok\",\"duration_ms\":1}]}",
+	        "{\"run\":\"r "
+	        "r\",\"method\":\"ssh\",\"attempts\":[{\"host\":\"h\",\"status\":\"ok\","
+	        "\"duration_ms\":1}]}",
+	        "{\"run\":\"r\",\"method\":\"ssh\",\"attempts\":[{\"host\":\"h\\n\",\"status\":"
+	        "\"ok\","
+	        "\"duration_ms\":1}]}",
+	        "{\"run\":\"r\",\"method\":\"ssh\",\"attempts\":[{\"host\":\"h\",\"status\":\"ok\","
+	        "\"duration_ms\":1,\"port\":0}]}",
+	        "[1]",
+	        "{\"run\":",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (call_api(a, "POST", "Bearer admin-token-for-tests", bad[i], out, sizeof(out)) !=
+		    400)
+			fail_msg("accepted: %s (%s)", bad[i], out);
+	memset(&au, 0, sizeof(au));
+	assert_int_equal(db_audit_list(f->db, 0, dep_audit_cb, &au), 0);
+	assert_int_equal(au.deploy, 4 + 1 + (int)(sizeof(bad) / sizeof(bad[0])));
+	assert_int_equal(au.ok + au.failed, 4);
+	n = 0;
+	assert_int_equal(call_api(a, "GET", "Bearer admin-token-for-tests", NULL, out, sizeof(out)),
+	                 200);
+	assert_non_null(strstr(out, "10.0.0.3"));
+	api_free(a);
+}
+
 int
 main(void)
 {
@@ -653,6 +820,7 @@ main(void)
 	        cmocka_unit_test(test_import_csv),
 	        cmocka_unit_test_setup_teardown(test_import_makes_managed, setup, teardown),
 	        cmocka_unit_test(test_enroll_parse),
+	        cmocka_unit_test_setup_teardown(test_deployments, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,677 @@
+/*
+ * main.c - muster-deploy: push an installer to many hosts at once and say,
+ * per host, how it ended (DESIGN.md, "Deployment"; docs in deployer/README.md).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <libssh2.h>
+
+#include "common/log.h"
+#include "common/muster.h"
+#include "deployer/ansible.h"
+#include "deployer/engine.h"
+#include "deployer/results.h"
+#include "deployer/server.h"
+#include "deployer/ssh.h"
+#include "deployer/targets.h"
+
+#define MAX_INPUTS 64
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: muster-deploy --method ssh --targets FILE --installer FILE [options]\n"
+	      "\n"
+	      "Targets (any mix; de-duplicated):\n"
+	      "  --targets FILE            host, host:port, user@host:port per line; CSV with a\n"
+	      "                            header; host-record JSON lines; Ansible INI inventory\n"
+	      "  --targets-format F        auto (default), lines, csv, jsonl, ansible\n"
+	      "  --cidr CIDR               every host of an IPv4 block\n"
+	      "  --from-server URL         the server's unmanaged computers; attempts are "
+	      "recorded\n"
+	      "  --server-token-file FILE  admin or sensor token for --from-server\n"
+	      "  --server-ca FILE          CA certificate of the server\n"
+	      "  --retry-from FILE         the failed-hosts file (or JSON report) of an earlier "
+	      "run\n"
+	      "  --os LIST                 keep OS families (linux,macos,...; 'unknown' for "
+	      "unknown)\n"
+	      "Login:\n"
+	      "  --user NAME               login user (default root; user@host overrides)\n"
+	      "  --port N                  default port (22)\n"
+	      "  --identity KEYFILE        private key (ed25519 or ECDSA)\n"
+	      "  --passphrase-file FILE    its passphrase (or env MUSTER_SSH_PASSPHRASE)\n"
+	      "  --agent                   try the keys of ssh-agent ($SSH_AUTH_SOCK)\n"
+	      "  --password-file FILE      login password (or env MUSTER_SSH_PASSWORD)\n"
+	      "  --sudo-password-file FILE sudo password for non-root users (or env\n"
+	      "                            MUSTER_SUDO_PASSWORD)\n"
+	      "  --known-hosts FILE        default ~/.ssh/known_hosts\n"
+	      "  --host-key-policy P       strict (default) or accept-new\n"
+	      "Run:\n"
+	      "  --installer FILE          what to run on every host (prints MUSTER-RESULT)\n"
+	      "  --remote-dir DIR          where to upload on the target (default /tmp)\n"
+	      "  --parallel N              hosts at once (default 16, at most 1024)\n"
+	      "  --timeout SECS            per host, all attempts (default 300)\n"
+	      "  --connect-timeout SECS    TCP connect (default 10)\n"
+	      "  --retries N               extra attempts after transient failures (default 2)\n"
+	      "  --dry-run                 stop after the precheck\n"
+	      "Output:\n"
+	      "  --report FILE.json        JSON report (an array, one object per host)\n"
+	      "  --report-csv FILE         CSV report\n"
+	      "  --failed-file FILE        hosts not ok (default: the report's name + .failed)\n"
+	      "  --export-ansible DIR      write an Ansible inventory and playbook instead\n"
+	      "  --log-level L             error, warn, info (default; warn on a terminal), debug\n"
+	      "  --quiet                   no progress line or summary\n"
+	      "  --help, --version\n"
+	      "Exit: 0 all ok, 1 some hosts failed, 2 usage, 3 nothing could run.\n"
+	      "Secrets are read from files, the environment or the agent, never from arguments.\n",
+	      f);
+}
+
+enum {
+	OPT_METHOD = 256,
+	OPT_TARGETS,
+	OPT_TARGETS_FORMAT,
+	OPT_CIDR,
+	OPT_FROM_SERVER,
+	OPT_SERVER_TOKEN,
+	OPT_SERVER_CA,
+	OPT_RETRY_FROM,
+	OPT_OS,
+	OPT_USER,
+	OPT_PORT,
+	OPT_IDENTITY,
+	OPT_PASSPHRASE_FILE,
+	OPT_AGENT,
+	OPT_PASSWORD_FILE,
+	OPT_SUDO_PASSWORD_FILE,
+	OPT_KNOWN_HOSTS,
+	OPT_POLICY,
+	OPT_INSTALLER,
+	OPT_REMOTE_DIR,
+	OPT_PARALLEL,
+	OPT_TIMEOUT,
+	OPT_CONNECT_TIMEOUT,
+	OPT_RETRIES,
+	OPT_DRY_RUN,
+	OPT_REPORT,
+	OPT_REPORT_CSV,
+	OPT_FAILED_FILE,
+	OPT_EXPORT_ANSIBLE,
+	OPT_LOG_LEVEL,
+	OPT_QUIET,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option longopts[] = {
+        {"method", required_argument, NULL, OPT_METHOD},
+        {"targets", required_argument, NULL, OPT_TARGETS},
+        {"targets-format", required_argument, NULL, OPT_TARGETS_FORMAT},
+        {"cidr", required_argument, NULL, OPT_CIDR},
+        {"from-server", required_argument, NULL, OPT_FROM_SERVER},
+        {"server-token-file", required_argument, NULL, OPT_SERVER_TOKEN},
+        {"server-ca", required_argument, NULL, OPT_SERVER_CA},
+        {"retry-from", required_argument, NULL, OPT_RETRY_FROM},
+        {"os", required_argument, NULL, OPT_OS},
+        {"user", required_argument, NULL, OPT_USER},
+        {"port", required_argument, NULL, OPT_PORT},
+        {"identity", required_argument, NULL, OPT_IDENTITY},
+        {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
+        {"agent", no_argument, NULL, OPT_AGENT},
+        {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+        {"sudo-password-file", required_argument, NULL, OPT_SUDO_PASSWORD_FILE},
+        {"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
+        {"host-key-policy", required_argument, NULL, OPT_POLICY},
+        {"installer", required_argument, NULL, OPT_INSTALLER},
+        {"remote-dir", required_argument, NULL, OPT_REMOTE_DIR},
+        {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+        {"retries", required_argument, NULL, OPT_RETRIES},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"report", required_argument, NULL, OPT_REPORT},
+        {"report-csv", required_argument, NULL, OPT_REPORT_CSV},
+        {"failed-file", required_argument, NULL, OPT_FAILED_FILE},
+        {"export-ansible", required_argument, NULL, OPT_EXPORT_ANSIBLE},
+        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+};
+
+static bool
+parse_num(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+struct cli {
+	const char *method;
+	const char *targets[MAX_INPUTS];
+	size_t n_targets;
+	const char *cidrs[MAX_INPUTS];
+	size_t n_cidrs;
+	enum targets_format fmt;
+	const char *from_server, *server_token, *server_ca, *retry_from, *os;
+	const char *user;
+	long port;
+	const char *identity, *passphrase_file, *password_file, *sudo_password_file;
+	bool agent;
+	const char *known_hosts;
+	enum ssh_hostkey_policy policy;
+	const char *installer, *remote_dir;
+	long parallel, timeout, connect_timeout, retries;
+	bool dry_run, quiet;
+	const char *report, *report_csv, *failed_file, *export_ansible;
+	bool log_level_set;
+};
+
+/* State for the tick callback. */
+struct tick_state {
+	bool tty;
+	int64_t t0, last_post;
+	struct server_client *sc;
+	struct report_ctx *rc;
+	const char *run;
+	bool post_failed;
+};
+
+static void
+on_tick(void *arg, const struct deploy_progress *p, struct deploy_host_result *res)
+{
+	struct tick_state *ts = arg;
+	int64_t now = deploy_now_ms();
+	bool final = p->finished == p->total;
+
+	if (ts->tty)
+		results_progress(stderr, p, now - ts->t0, final);
+	if (ts->sc != NULL && !ts->post_failed && (final || now - ts->last_post >= 2000)) {
+		char err[256];
+		ts->rc->res = res;
+		if (server_post_attempts(ts->sc, ts->rc, res, ts->run, err, sizeof(err)) != 0) {
+			log_error("server-record", "error=\"%s\"", err);
+			ts->post_failed = true;
+		}
+		ts->last_post = now;
+	}
+}
+
+static int
+secret_opt(const char *file, const char *env, struct secret *s, const char *what)
+{
+	char err[256];
+
+	if (file != NULL) {
+		if (secret_from_file(file, s, err, sizeof(err)) != 0) {
+			log_error("secret", "what=%s error=\"%s\"", what, err);
+			return MUSTER_EIO;
+		}
+		return 0;
+	}
+	if (env != NULL)
+		secret_from_env(env, s);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c = {.method = "ssh",
+	                .user = "root",
+	                .port = 22,
+	                .policy = SSH_HOSTKEY_STRICT,
+	                .parallel = 16,
+	                .timeout = 300,
+	                .connect_timeout = 10,
+	                .retries = 2};
+	struct target_list tl = {0};
+	struct targets_diag diag;
+	struct deploy_payload payload = {0};
+	struct ssh_config scfg = {0};
+	struct ssh_global *sg = NULL;
+	struct server_client *sc = NULL;
+	struct deploy_host_result *res = NULL;
+	struct deploy_options o = {0};
+	struct report_ctx rc = {0};
+	struct tick_state ts = {0};
+	enum log_level lvl = LOG_INFO_;
+	char err[512], khdefault[4096], failed_default[4096], run[33];
+	int ch, ex = MUSTER_EXIT_RUNTIME, r;
+
+	memset(&diag, 0, sizeof(diag));
+	log_init("muster-deploy", false, LOG_INFO_);
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_METHOD:
+			c.method = optarg;
+			break;
+		case OPT_TARGETS:
+			if (c.n_targets == MAX_INPUTS)
+				goto usage_err;
+			c.targets[c.n_targets++] = optarg;
+			break;
+		case OPT_TARGETS_FORMAT:
+			if (strcmp(optarg, "auto") == 0)
+				c.fmt = TARGETS_AUTO;
+			else if (strcmp(optarg, "lines") == 0)
+				c.fmt = TARGETS_LINES;
+			else if (strcmp(optarg, "csv") == 0)
+				c.fmt = TARGETS_CSV;
+			else if (strcmp(optarg, "jsonl") == 0)
+				c.fmt = TARGETS_JSONL;
+			else if (strcmp(optarg, "ansible") == 0)
+				c.fmt = TARGETS_ANSIBLE;
+			else {
+				fprintf(stderr,
+				        "muster-deploy: --targets-format: auto, lines, csv, "
+				        "jsonl or ansible\n");
+				return MUSTER_EXIT_USAGE;
+			}
+			break;
+		case OPT_CIDR:
+			if (c.n_cidrs == MAX_INPUTS)
+				goto usage_err;
+			c.cidrs[c.n_cidrs++] = optarg;
+			break;
+		case OPT_FROM_SERVER:
+			c.from_server = optarg;
+			break;
+		case OPT_SERVER_TOKEN:
+			c.server_token = optarg;
+			break;
+		case OPT_SERVER_CA:
+			c.server_ca = optarg;
+			break;
+		case OPT_RETRY_FROM:
+			c.retry_from = optarg;
+			break;
+		case OPT_OS:
+			c.os = optarg;
+			break;
+		case OPT_USER: {
+			struct target t;
+			char why[64], probe[80];
+			snprintf(probe, sizeof(probe), "%s@h", optarg);
+			if (strlen(optarg) >= TARGET_USER_MAX ||
+			    !targets_parse_spec(probe, &t, why, sizeof(why))) {
+				fprintf(stderr, "muster-deploy: --user: not a valid user name\n");
+				return MUSTER_EXIT_USAGE;
+			}
+			c.user = optarg;
+			break;
+		}
+		case OPT_PORT:
+			if (!parse_num(optarg, 1, 65535, &c.port))
+				goto usage_err;
+			break;
+		case OPT_IDENTITY:
+			c.identity = optarg;
+			break;
+		case OPT_PASSPHRASE_FILE:
+			c.passphrase_file = optarg;
+			break;
+		case OPT_AGENT:
+			c.agent = true;
+			break;
+		case OPT_PASSWORD_FILE:
+			c.password_file = optarg;
+			break;
+		case OPT_SUDO_PASSWORD_FILE:
+			c.sudo_password_file = optarg;
+			break;
+		case OPT_KNOWN_HOSTS:
+			c.known_hosts = optarg;
+			break;
+		case OPT_POLICY:
+			if (strcmp(optarg, "strict") == 0)
+				c.policy = SSH_HOSTKEY_STRICT;
+			else if (strcmp(optarg, "accept-new") == 0)
+				c.policy = SSH_HOSTKEY_ACCEPT_NEW;
+			else {
+				fprintf(stderr,
+				        "muster-deploy: --host-key-policy: strict or accept-new\n");
+				return MUSTER_EXIT_USAGE;
+			}
+			break;
+		case OPT_INSTALLER:
+			c.installer = optarg;
+			break;
+		case OPT_REMOTE_DIR:
+			c.remote_dir = optarg;
+			break;
+		case OPT_PARALLEL:
+			if (!parse_num(optarg, 1, 1024, &c.parallel))
+				goto usage_err;
+			break;
+		case OPT_TIMEOUT:
+			if (!parse_num(optarg, 1, 86400, &c.timeout))
+				goto usage_err;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			if (!parse_num(optarg, 1, 3600, &c.connect_timeout))
+				goto usage_err;
+			break;
+		case OPT_RETRIES:
+			if (!parse_num(optarg, 0, 10, &c.retries))
+				goto usage_err;
+			break;
+		case OPT_DRY_RUN:
+			c.dry_run = true;
+			break;
+		case OPT_REPORT:
+			c.report = optarg;
+			break;
+		case OPT_REPORT_CSV:
+			c.report_csv = optarg;
+			break;
+		case OPT_FAILED_FILE:
+			c.failed_file = optarg;
+			break;
+		case OPT_EXPORT_ANSIBLE:
+			c.export_ansible = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			if (!log_level_parse(optarg, &lvl)) {
+				fprintf(stderr,
+				        "muster-deploy: --log-level: error, warn, info, debug\n");
+				return MUSTER_EXIT_USAGE;
+			}
+			c.log_level_set = true;
+			break;
+		case OPT_QUIET:
+			c.quiet = true;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return MUSTER_EXIT_OK;
+		case OPT_VERSION:
+			printf("muster-deploy %s (libssh2 %s)\n", MUSTER_VERSION,
+			       libssh2_version(0));
+			return MUSTER_EXIT_OK;
+		default:
+			goto usage_err;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr,
+		        "muster-deploy: unexpected argument (secrets never go on the command "
+		        "line; see --help)\n");
+		return MUSTER_EXIT_USAGE;
+	}
+	if (strcmp(c.method, "ssh") != 0) {
+		fprintf(stderr, "muster-deploy: --method: only ssh is available\n");
+		return MUSTER_EXIT_USAGE;
+	}
+	if (c.installer == NULL) {
+		fprintf(stderr, "muster-deploy: --installer FILE is required\n");
+		return MUSTER_EXIT_USAGE;
+	}
+	if (c.n_targets == 0 && c.n_cidrs == 0 && c.from_server == NULL && c.retry_from == NULL) {
+		fprintf(stderr,
+		        "muster-deploy: no targets: give --targets, --cidr, --from-server or "
+		        "--retry-from\n");
+		return MUSTER_EXIT_USAGE;
+	}
+	ts.tty = !c.quiet && isatty(STDERR_FILENO);
+	if (!c.log_level_set && ts.tty)
+		lvl = LOG_WARN_; /* the progress line and the summary say it on a terminal */
+	log_set_level(lvl);
+
+	/* ---- targets ---- */
+	for (size_t i = 0; i < c.n_targets; i++) {
+		if ((r = targets_load_file(c.targets[i], c.fmt, &tl, &diag)) == MUSTER_ENOMEM ||
+		    r == MUSTER_ETOOBIG)
+			break;
+	}
+	for (size_t i = 0; i < c.n_cidrs; i++)
+		targets_add_cidr(c.cidrs[i], &tl, &diag, c.cidrs[i]);
+	if (c.retry_from != NULL)
+		results_load_retry(c.retry_from, &tl, &diag);
+	if (diag.n_errors > 0) {
+		for (size_t i = 0; i < diag.n_errors && i < TARGETS_ERRORS_MAX; i++)
+			fprintf(stderr, "muster-deploy: %s\n", diag.errors[i]);
+		if (diag.n_errors > TARGETS_ERRORS_MAX)
+			fprintf(stderr, "muster-deploy: ... %zu problems in all\n", diag.n_errors);
+		fprintf(stderr, "muster-deploy: fix the targets; nothing was deployed\n");
+		ex = MUSTER_EXIT_USAGE;
+		goto out;
+	}
+	if (c.from_server != NULL) {
+		sc = server_client_new(c.from_server, c.server_token, c.server_ca, err,
+		                       sizeof(err));
+		if (sc == NULL) {
+			fprintf(stderr, "muster-deploy: %s\n", err);
+			goto out;
+		}
+		if (server_fetch_unmanaged(sc, &tl, &diag, err, sizeof(err)) != 0) {
+			fprintf(stderr, "muster-deploy: cannot get the unmanaged computers: %s\n",
+			        err);
+			goto out;
+		}
+		for (size_t i = 0; i < diag.n_errors && i < TARGETS_ERRORS_MAX; i++)
+			log_warn("server-record-skipped", "problem=\"%s\"", diag.errors[i]);
+	}
+	targets_filter_os(&tl, c.os);
+	targets_dedup(&tl, (uint16_t)c.port);
+	/* --port is the default of every target that names none. */
+	for (size_t i = 0; i < tl.n; i++)
+		if (tl.v[i].port == 0 && c.port != 22)
+			tl.v[i].port = (uint16_t)c.port;
+	if (tl.n == 0) {
+		fprintf(stderr, "muster-deploy: no hosts to deploy to\n");
+		goto out;
+	}
+
+	/* ---- installer ---- */
+	if (deploy_payload_load(c.installer, &payload, err, sizeof(err)) != 0) {
+		fprintf(stderr, "muster-deploy: %s\n", err);
+		goto out;
+	}
+	if (c.known_hosts == NULL) {
+		const char *home = getenv("HOME");
+		snprintf(khdefault, sizeof(khdefault), "%s/.ssh/known_hosts", home ? home : "");
+		c.known_hosts = khdefault;
+	}
+	if (c.export_ansible != NULL) {
+		struct ansible_export ae = {.tl = &tl,
+		                            .payload = &payload,
+		                            .installer_path = c.installer,
+		                            .user = c.user,
+		                            .default_port = 22,
+		                            .known_hosts = c.known_hosts,
+		                            .identity = c.identity,
+		                            .remote_dir = c.remote_dir,
+		                            .forks = (unsigned)c.parallel};
+		if (ansible_export(c.export_ansible, &ae, err, sizeof(err)) != 0) {
+			fprintf(stderr, "muster-deploy: %s\n", err);
+			goto out;
+		}
+		if (!c.quiet)
+			printf("muster-deploy: wrote %s/inventory.ini (%zu hosts), deploy.yml, "
+			       "ansible.cfg "
+			       "and files/%s; run: cd %s && ansible-playbook deploy.yml\n",
+			       c.export_ansible, tl.n, payload.name, c.export_ansible);
+		ex = MUSTER_EXIT_OK;
+		goto out;
+	}
+
+	/* ---- the SSH method ---- */
+	if (c.identity == NULL && !c.agent && c.password_file == NULL &&
+	    getenv("MUSTER_SSH_PASSWORD") == NULL) {
+		if (getenv("SSH_AUTH_SOCK") != NULL) {
+			c.agent = true;
+		} else {
+			fprintf(stderr, "muster-deploy: no credential: give --identity, --agent or "
+			                "--password-file\n");
+			ex = MUSTER_EXIT_USAGE;
+			goto out;
+		}
+	}
+	scfg.identity = c.identity;
+	scfg.agent = c.agent;
+	scfg.known_hosts = c.known_hosts;
+	scfg.policy = c.policy;
+	scfg.remote_dir = c.remote_dir;
+	scfg.connect_timeout_ms = c.connect_timeout * 1000;
+	if (secret_opt(c.passphrase_file, "MUSTER_SSH_PASSPHRASE", &scfg.passphrase,
+	               "passphrase") ||
+	    secret_opt(c.password_file, "MUSTER_SSH_PASSWORD", &scfg.password, "password") ||
+	    secret_opt(c.sudo_password_file, "MUSTER_SUDO_PASSWORD", &scfg.sudo_password,
+	               "sudo password"))
+		goto out;
+	if (libssh2_init(0) != 0) {
+		fprintf(stderr, "muster-deploy: libssh2_init failed\n");
+		goto out;
+	}
+	if ((sg = ssh_global_new(&scfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "muster-deploy: %s\n", err);
+		goto out;
+	}
+
+	/* ---- run ---- */
+	{
+		uint8_t rnd[16];
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			memset(rnd, 0, sizeof(rnd));
+		for (int i = 0; i < 16; i++)
+			snprintf(run + 2 * i, 3, "%02x", rnd[i]);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	{
+		/* One socket per worker, and a few more: take the hard file limit. */
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	{
+		struct sigaction sa = {0};
+		sa.sa_handler = on_signal;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	rc.tl = &tl;
+	rc.method = ssh_method.name;
+	rc.default_port = ssh_method.default_port;
+	rc.default_user = c.user;
+	rc.installer_sha256 = payload.sha256;
+	rc.dry_run = c.dry_run;
+	ts.t0 = deploy_now_ms();
+	ts.sc = sc;
+	ts.rc = &rc;
+	ts.run = run;
+	o.parallel = (unsigned)c.parallel;
+	o.timeout_ms = c.timeout * 1000;
+	o.connect_timeout_ms = c.connect_timeout * 1000;
+	o.retries = (int)c.retries;
+	o.backoff_ms = 500;
+	o.dry_run = c.dry_run;
+	o.user = c.user;
+	o.remote_dir = c.remote_dir;
+	o.tick = (ts.tty || sc) ? on_tick : NULL;
+	o.tick_arg = &ts;
+	o.tick_ms = 200;
+	o.stop = &stop_flag;
+	log_info("deploy-start", "run=%s hosts=%zu parallel=%ld installer_sha256=%s dry_run=%d",
+	         run, tl.n, c.parallel, payload.sha256, c.dry_run);
+	if ((r = deploy_engine_run(&ssh_method, sg, &tl, &payload, &o, &res)) != 0) {
+		fprintf(stderr, "muster-deploy: cannot start the workers: %s\n",
+		        muster_strerror(r));
+		goto out;
+	}
+	rc.res = res;
+
+	/* ---- report ---- */
+	{
+		struct buf b;
+		size_t ok = 0;
+		buf_init(&b, (size_t)1 << 30);
+		ex = MUSTER_EXIT_OK;
+		if (c.report != NULL) {
+			if (results_json(&rc, &b) != 0 || results_write_file(c.report, &b) != 0) {
+				fprintf(stderr, "muster-deploy: cannot write %s: %s\n", c.report,
+				        strerror(errno));
+				ex = MUSTER_EXIT_RUNTIME;
+			}
+			if (c.failed_file == NULL) {
+				size_t n = strlen(c.report);
+				if (n > 5 && strcmp(c.report + n - 5, ".json") == 0)
+					n -= 5;
+				snprintf(failed_default, sizeof(failed_default), "%.*s.failed",
+				         (int)n, c.report);
+				c.failed_file = failed_default;
+			}
+		}
+		if (c.report_csv != NULL) {
+			buf_reset(&b);
+			if (results_csv(&rc, &b) != 0 ||
+			    results_write_file(c.report_csv, &b) != 0) {
+				fprintf(stderr, "muster-deploy: cannot write %s\n", c.report_csv);
+				ex = MUSTER_EXIT_RUNTIME;
+			}
+		}
+		if (c.failed_file != NULL) {
+			buf_reset(&b);
+			if (results_failed(&rc, &b) != 0 ||
+			    results_write_file(c.failed_file, &b) != 0) {
+				fprintf(stderr, "muster-deploy: cannot write %s\n", c.failed_file);
+				ex = MUSTER_EXIT_RUNTIME;
+			}
+		}
+		buf_free(&b);
+		for (size_t i = 0; i < tl.n; i++)
+			ok += res[i].status == DEPLOY_OK;
+		if (!c.quiet) {
+			results_summary(stdout, &rc, deploy_now_ms() - ts.t0, 50);
+			if (ok < tl.n && c.failed_file)
+				printf("failed hosts: %s (rerun with --retry-from %s)\n",
+				       c.failed_file, c.failed_file);
+			fflush(stdout);
+		}
+		if (ex == MUSTER_EXIT_OK && ok < tl.n)
+			ex = MUSTER_EXIT_PARTIAL;
+	}
+out:
+	deploy_results_free(res, tl.n);
+	ssh_global_free(sg);
+	secret_free(&scfg.passphrase);
+	secret_free(&scfg.password);
+	secret_free(&scfg.sudo_password);
+	server_client_free(sc);
+	deploy_payload_free(&payload);
+	targets_free(&tl);
+	libssh2_exit();
+	return ex;
+usage_err:
+	usage(stderr);
+	return MUSTER_EXIT_USAGE;
+}
