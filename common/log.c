@@ -48,6 +48,9 @@ log_level_parse(const char *s, enum log_level *out)
 	return false;
 }
 
+static void log_emit(enum log_level level, const char *event, const char *extra, const char *fmt,
+                     va_list ap) __attribute__((format(printf, 4, 0)));
+
 static void
 log_emit(enum log_level level, const char *event, const char *extra, const char *fmt, va_list ap)
 {
