@@ -19,16 +19,15 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "common/grouppath.h"
 #include "common/muster.h"
 #include "common/text.h"
 #include "installer-builder/model.h"
 #include "installer-builder/tokenfetch.h"
 
-#define GROUP_NAME_MAX  64
-#define GROUP_DEPTH_MAX 16
-#define PKG_NAME_MAX    128
-#define CMD_MAX         1024
-#define URL_MAX         2048
+#define PKG_NAME_MAX 128
+#define CMD_MAX      1024
+#define URL_MAX      2048
 
 static bool
 bad(char *err, size_t errlen, const char *why)
@@ -86,59 +85,23 @@ model_valid_host(const char *h, char *err, size_t errlen)
 	return true;
 }
 
-/* Same rules as the server's group_path_normalize (docs/protocol.md):
- * components 1-64 bytes, no '/', controls, backslash or blanks at either end,
- * at most 16 deep, UTF-8, root All. The model stores the full path. */
+/*
+ * The server's rule for group paths (common/grouppath.c), plus the
+ * installer's own cap: every artifact carries the path, INST_GROUP_MAX bytes
+ * at most. The model stores the full path.
+ */
 static int
 group_normalize(const char *in, char **out, char *err, size_t errlen)
 {
-	char path[INST_GROUP_MAX + 1];
-	size_t o = 0, depth = 0;
-	const char *p = in;
+	char path[GROUP_PATH_MAX];
+	int r;
 
 	*out = NULL;
-	if (in == NULL || *in == '\0')
-		return muster_fail(err, errlen, MUSTER_EINVAL, "empty group path");
-	if (strncmp(in, "All", 3) != 0 || (in[3] != '\0' && in[3] != '/')) {
-		memcpy(path, "All", 4);
-		o = 3;
-		depth = 1;
-	}
-	while (*p != '\0') {
-		const char *slash = strchr(p, '/');
-		size_t len = slash ? (size_t)(slash - p) : strlen(p);
-
-		if (len == 0)
-			return muster_fail(err, errlen, MUSTER_EINVAL,
-			                   "empty component in group path");
-		if (len > GROUP_NAME_MAX)
-			return muster_fail(err, errlen, MUSTER_EINVAL,
-			                   "group name longer than %d bytes", GROUP_NAME_MAX);
-		if (isspace((unsigned char)p[0]) || isspace((unsigned char)p[len - 1]))
-			return muster_fail(err, errlen, MUSTER_EINVAL,
-			                   "blank at the start or end of a group name");
-		for (size_t i = 0; i < len; i++)
-			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\')
-				return muster_fail(err, errlen, MUSTER_EINVAL,
-				                   "control character or backslash in group path");
-		if (!text_utf8_valid(p, len))
-			return muster_fail(err, errlen, MUSTER_EINVAL,
-			                   "group path is not valid UTF-8");
-		if (++depth > GROUP_DEPTH_MAX)
-			return muster_fail(err, errlen, MUSTER_EINVAL, "group path deeper than %d",
-			                   GROUP_DEPTH_MAX);
-		if (o + (o > 0) + len > INST_GROUP_MAX)
-			return muster_fail(err, errlen, MUSTER_EINVAL,
-			                   "group path longer than %d bytes", INST_GROUP_MAX);
-		if (o > 0)
-			path[o++] = '/';
-		memcpy(path + o, p, len);
-		o += len;
-		path[o] = '\0';
-		p += len;
-		if (*p == '/' && *++p == '\0')
-			return muster_fail(err, errlen, MUSTER_EINVAL, "group path ends with '/'");
-	}
+	if ((r = group_path_normalize(in, path, err, errlen)) != 0)
+		return r;
+	if (strlen(path) > INST_GROUP_MAX)
+		return muster_fail(err, errlen, MUSTER_EINVAL, "group path longer than %d bytes",
+		                   INST_GROUP_MAX);
 	if ((*out = strdup(path)) == NULL)
 		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
 	return 0;

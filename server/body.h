@@ -11,15 +11,13 @@
 #include <stdint.h>
 
 #include "common/hostrec.h"
+#include "common/grouppath.h"
 #include "server/match.h"
 
 #define BODY_ERR_MAX      256
 #define REPORT_MAX_HOSTS  20000
 #define REPORT_MAX_NETS   256
 #define SENSOR_ID_MAX     128
-#define GROUP_PATH_MAX    512
-#define GROUP_NAME_MAX    64
-#define GROUP_DEPTH_MAX   16
 #define HOST_KEY_MAX      64 /* "ip:" + address, or a MAC */
 #define ENROLL_MAX_ADDRS  16
 #define IMPORT_MAX_ADDRS  8
@@ -85,15 +83,6 @@ struct token_req {
 	char note[128];
 };
 int token_req_parse(const void *data, size_t len, struct token_req *t, char *err, size_t errlen);
-
-/*
- * Normalise a static group path: components separated by '/', each 1..64
- * bytes of safe text without '/', at most 16 deep, "All" as the root (added
- * when missing: "HQ/Linux" is "All/HQ/Linux"). Blanks around components and
- * empty components ("a//b", trailing '/') are refused. 0 or MUSTER_EINVAL
- * with the reason in err.
- */
-int group_path_normalize(const char *in, char out[GROUP_PATH_MAX], char *err, size_t errlen);
 
 /* One line of a managed-computers CSV (POST /api/v1/managed/import). */
 struct import_entry {
