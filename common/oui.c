@@ -39,7 +39,19 @@ enum { T24, T28, T36, NTABLES };
 struct oui_table {
 	uint64_t *v; /* prefix << OFF_BITS | pool offset, sorted */
 	size_t n, cap;
+	/*
+	 * A first-level index over the top ibits of the prefix: the entries
+	 * starting with top bits b are v[first[b] .. first[b+1]), so a lookup
+	 * searches a few entries, and none when no prefix starts that way
+	 * (most MACs for the MA-M and MA-S tables). NULL: search all of v.
+	 */
+	uint32_t *first;
+	unsigned ibits;
 };
+
+/* The prefix length of each table's keys, and the most bits its index takes. */
+static const unsigned key_bits[NTABLES] = {[T24] = 24, [T28] = 28, [T36] = 36};
+#define INDEX_BITS_MAX 16
 
 struct oui_db {
 	struct oui_table t[NTABLES];
@@ -81,6 +93,24 @@ csv_put(struct csv_rec *rec, size_t fi, uint8_t c)
 		rec->f[fi][rec->len[fi]++] = (char)c;
 }
 
+/* csv_put() of each of the n bytes at p. */
+static void
+csv_put_run(struct csv_rec *rec, size_t fi, const uint8_t *p, size_t n)
+{
+	size_t room;
+
+	if (fi >= CSV_FIELDS)
+		return;
+	room = CSV_FIELD_MAX - 1 - rec->len[fi];
+	if (n > room)
+		n = room;
+	memcpy(rec->f[fi] + rec->len[fi], p, n);
+	rec->len[fi] += n;
+}
+
+/* The bytes that end a run of plain bytes in an unquoted field. */
+static const uint8_t csv_stop[256] = {[','] = 1, ['\n'] = 1, ['"'] = 1};
+
 /*
  * Parse one record starting at *pos into rec (fields NUL-terminated,
  * truncated to CSV_FIELD_MAX - 1 bytes). A quoted field may hold commas,
@@ -93,8 +123,8 @@ csv_put(struct csv_rec *rec, size_t fi, uint8_t c)
 static enum csv_result
 csv_next(const uint8_t *d, size_t len, size_t *pos, struct csv_rec *rec)
 {
-	size_t i = *pos, start = *pos, fi;
-	const uint8_t *nl;
+	size_t i = *pos, start = *pos, fi, lim, end;
+	const uint8_t *nl, *q;
 
 	rec->nfields = 0;
 	memset(rec->len, 0, sizeof(rec->len));
@@ -102,27 +132,33 @@ csv_next(const uint8_t *d, size_t len, size_t *pos, struct csv_rec *rec)
 		*pos = i + (d[i] == '\n' ? 1 : 2);
 		return CSV_BLANK;
 	}
+	/* A byte the record reaches at lim or beyond makes it too long. */
+	lim = len - start > OUI_RECORD_MAX ? start + OUI_RECORD_MAX + 1 : len;
 	for (;;) {
 		fi = rec->nfields++;
 		if (i < len && d[i] == '"') {
-			for (i++;; i++) {
-				if (i >= len || i - start > OUI_RECORD_MAX)
+			/* Runs up to each quote are copied whole; "" is one quote. */
+			for (i++;;) {
+				if (i >= lim || (q = memchr(d + i, '"', lim - i)) == NULL)
 					goto bad;
-				if (d[i] == '"') {
-					if (i + 1 < len && d[i + 1] == '"')
-						i++;
-					else
-						break;
+				csv_put_run(rec, fi, d + i, (size_t)(q - d) - i);
+				i = (size_t)(q - d);
+				if (i + 1 < len && d[i + 1] == '"') {
+					csv_put(rec, fi, '"');
+					i += 2;
+					continue;
 				}
-				csv_put(rec, fi, d[i]);
+				break;
 			}
 			i++; /* the closing quote */
 		} else {
-			for (; i < len && d[i] != ',' && d[i] != '\n'; i++) {
-				if (d[i] == '"' || i - start > OUI_RECORD_MAX)
-					goto bad;
-				csv_put(rec, fi, d[i]);
-			}
+			for (end = i; end < len && !csv_stop[d[end]]; end++)
+				;
+			if ((end < len && d[end] == '"') ||
+			    (end > i && end - start > OUI_RECORD_MAX + 1))
+				goto bad;
+			csv_put_run(rec, fi, d + i, end - i);
+			i = end;
 			/* The CR of a CRLF belongs to no field. */
 			if (fi < CSV_FIELDS && rec->len[fi] > 0 &&
 			    rec->f[fi][rec->len[fi] - 1] == '\r')
@@ -200,6 +236,16 @@ sanitize_name(const char *in, size_t n, char *out)
 	bool space = false;
 
 	while (i < n && o < sizeof(tmp)) {
+		if (s[i] > 0x20 && s[i] < 0x7f) {
+			/* Printable ASCII other than space, most of any name: as below, quicker. */
+			if (o + (space && o > 0) + 1 > sizeof(tmp))
+				break;
+			if (space && o > 0)
+				tmp[o++] = ' ';
+			space = false;
+			tmp[o++] = (char)s[i++];
+			continue;
+		}
 		k = utf8_seq(s + i, n - i);
 		if (k == 1 && (s[i] < 0x20 || s[i] == 0x7f || s[i] == ' ')) {
 			space = true;
@@ -417,6 +463,58 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sort v[0..n) ascending: a byte-wise radix sort, or qsort() when no scratch memory is had. */
+static void
+sort_u64(uint64_t *v, size_t n)
+{
+	uint64_t *tmp = malloc(n * sizeof(*tmp)), *src = v, *dst = tmp;
+
+	if (tmp == NULL) {
+		qsort(v, n, sizeof(*v), cmp_u64);
+		return;
+	}
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		size_t count[257] = {0};
+		for (size_t i = 0; i < n; i++)
+			count[((src[i] >> shift) & 0xff) + 1]++;
+		if (count[((src[0] >> shift) & 0xff) + 1] == n)
+			continue; /* every key has the same byte here */
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(tmp);
+}
+
+/* Build t's first-level index (left out when memory runs out: lookups search all of v). */
+static void
+index_build(struct oui_table *t, unsigned kbits)
+{
+	unsigned bits = 1;
+	uint32_t *f;
+	size_t b = 0;
+
+	while (bits < INDEX_BITS_MAX && ((size_t)1 << bits) < t->n)
+		bits++;
+	if ((f = malloc((((size_t)1 << bits) + 1) * sizeof(*f))) == NULL)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t top = (size_t)((t->v[i] >> OFF_BITS) >> (kbits - bits));
+		while (b <= top)
+			f[b++] = (uint32_t)i;
+	}
+	while (b <= ((size_t)1 << bits))
+		f[b++] = (uint32_t)t->n;
+	t->first = f;
+	t->ibits = bits;
+}
+
 /* Sort, drop repeated prefixes, give back spare memory, forget the name set. */
 static void
 finish(struct oui_db *db)
@@ -427,7 +525,7 @@ finish(struct oui_db *db)
 
 		if (t->n == 0)
 			continue;
-		qsort(t->v, t->n, sizeof(*t->v), cmp_u64);
+		sort_u64(t->v, t->n);
 		for (size_t i = 0; i < t->n; i++) {
 			if (o > 0 && (t->v[o - 1] >> OFF_BITS) == (t->v[i] >> OFF_BITS)) {
 				db->duplicates++;
@@ -444,6 +542,7 @@ finish(struct oui_db *db)
 				t->cap = t->n;
 			}
 		}
+		index_build(t, key_bits[k]);
 	}
 	if (db->pool_len > 0 && db->pool_len < db->pool_cap) {
 		char *p = realloc(db->pool, db->pool_len);
@@ -617,18 +716,25 @@ oui_free(struct oui_db *db)
 {
 	if (db == NULL)
 		return;
-	for (int k = 0; k < NTABLES; k++)
+	for (int k = 0; k < NTABLES; k++) {
 		free(db->t[k].v);
+		free(db->t[k].first);
+	}
 	free(db->pool);
 	free(db->names);
 	free(db);
 }
 
 static const char *
-table_find(const struct oui_db *db, const struct oui_table *t, uint64_t key)
+table_find(const struct oui_db *db, const struct oui_table *t, unsigned kbits, uint64_t key)
 {
 	size_t lo = 0, hi = t->n;
 
+	if (t->first) {
+		size_t top = (size_t)(key >> (kbits - t->ibits));
+		lo = t->first[top];
+		hi = t->first[top + 1];
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -651,11 +757,11 @@ oui_lookup(const struct oui_db *db, const struct mac *m)
 	if (db == NULL || net_mac_is_multicast(m) || net_mac_is_local(m))
 		return NULL;
 	v = net_mac_u64(m);
-	if ((name = table_find(db, &db->t[T36], v >> 12)) != NULL)
+	if ((name = table_find(db, &db->t[T36], 36, v >> 12)) != NULL)
 		return name;
-	if ((name = table_find(db, &db->t[T28], v >> 20)) != NULL)
+	if ((name = table_find(db, &db->t[T28], 28, v >> 20)) != NULL)
 		return name;
-	return table_find(db, &db->t[T24], v >> 24);
+	return table_find(db, &db->t[T24], 24, v >> 24);
 }
 
 void

@@ -69,6 +69,9 @@ text_sanitize(const void *in, size_t inlen, char *out, size_t outsz)
 		return 0;
 	if (p == NULL)
 		inlen = 0;
+	/* Most text is printable ASCII, which comes out as it went in. */
+	while (i < inlen && o < outsz - 1 && ascii_plain(p[i]))
+		out[o++] = (char)p[i++];
 	while (i < inlen) {
 		n = utf8_seq(p + i, inlen - i);
 		if (n == 1 && ascii_plain(p[i])) {
@@ -117,6 +120,21 @@ text_sanitize_dup(const void *in, size_t inlen, size_t maxout)
 
 	if (in == NULL)
 		inlen = 0;
+	/* Printable ASCII without a backslash is its own safe form: copy it. */
+	if (inlen <= maxout) {
+		const uint8_t *p = in;
+		size_t i = 0;
+		while (i < inlen && ascii_plain(p[i]))
+			i++;
+		if (i == inlen) {
+			if ((s = malloc(inlen + 1)) == NULL)
+				return NULL;
+			if (inlen)
+				memcpy(s, in, inlen);
+			s[inlen] = '\0';
+			return s;
+		}
+	}
 	/* Each input byte becomes at most 4 output bytes. */
 	cap = inlen > maxout / 4 ? maxout : inlen * 4;
 	if ((s = malloc(cap + 1)) == NULL)

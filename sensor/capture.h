@@ -27,6 +27,9 @@ int capture_dlt(const struct capture *c);
 bool capture_dlt_supported(int dlt);
 const char *capture_dlt_name(int dlt);
 
+/* True while a file is read by the fast reader rather than libpcap (see capture.c). */
+bool capture_fast_reader(const struct capture *c);
+
 /* A file descriptor to poll() for a live capture; -1 for files. */
 int capture_fd(const struct capture *c);
 
@@ -37,6 +40,16 @@ int capture_fd(const struct capture *c);
  */
 int capture_dispatch(struct capture *c, int max, capture_fn fn, void *arg, bool *eof, char *err,
                      size_t errlen);
+
+/*
+ * Told of a packet some places before it is delivered, so its host's memory
+ * can be fetched early: stage 0 further ahead, then stage 1. A hint only:
+ * it may come for some packets and not others, and must not change any
+ * state that decoding reads. arg is the prefetch's own.
+ */
+typedef void (*capture_prefetch_fn)(void *arg, int dlt, const uint8_t *data, size_t caplen,
+                                    int stage);
+void capture_set_prefetch(struct capture *c, capture_prefetch_fn fn, void *arg);
 
 /* The BPF filter text the sensor applies: only what it decodes. */
 const char *capture_filter(void);

@@ -247,6 +247,12 @@ print_host(struct host *h, void *arg)
 
 	if (pc->run && !keep_host(h, (void *)pc->run))
 		return 0;
+	if (output_brief(&pc->out)) {
+		/* The table shows a summary: no host record needs building. */
+		struct host_summary s;
+		host_summarize(h, pc->oui, &s);
+		return pc->rc = output_summary(&pc->out, &s);
+	}
 	if ((pc->rc = host_to_hostrec(h, pc->oui, &r)) == 0)
 		pc->rc = output_host(&pc->out, &r);
 	hostrec_clear(&r);
@@ -331,6 +337,7 @@ cmd_capture(const struct opts *o)
 		log_error("capture-open", "error=\"%s\"", err);
 		goto out;
 	}
+	capture_set_prefetch(cap, observer_prefetch, r.obs);
 	if (!capture_dlt_supported(capture_dlt(cap)))
 		log_warn("linktype-unsupported", "linktype=%s effect=\"packets skipped\"",
 		         capture_dlt_name(capture_dlt(cap)));

@@ -70,6 +70,41 @@ static const char *const counter_names[OBS__COUNT] = {
         [OBS_CDP] = "cdp",
 };
 
+/*
+ * Rule-file and p0f answers, remembered with their labels interned: the same
+ * values (a DHCP request list, an SSDP SERVER line, a p0f signature) come back
+ * from many hosts, and matching or interning them again costs more than the
+ * rest of the packet. Bounded: once full, answers are computed each time.
+ */
+#define MEMO_SIZE 4096 /* entries, a power of two; filled to 3/4 at most */
+#define MEMO_KEY  255  /* rule_guess() hands rules at most this much of a value */
+
+struct memo_ent {
+	const void *ptr; /* a p0f label, or the key text (owned) */
+	uint32_t hash;
+	uint16_t len;
+	uint8_t kind; /* enum fp_kind, or MEMO_P0F + match quality */
+	bool matched; /* a rule matched (whether or not it names an OS) */
+	bool has_guess;
+	struct host_guess g; /* src is set where it is used */
+	uint16_t id;         /* MEMO_SHARED: the value's host_shared_id() */
+};
+
+/* Kinds beside enum fp_kind: shared-pool ids of raw values, and p0f labels. */
+enum {
+	MEMO_SHARED = 32,
+	MEMO_VENDOR_CLASS = MEMO_SHARED, /* DHCP option 60 as sent */
+	MEMO_PRL,                        /* DHCP option 55 as sent */
+	MEMO_BANNER,                     /* SSDP SERVER, as host_add_service() is given it */
+	MEMO_PRODUCT,                    /* a service's product name */
+};
+#define MEMO_P0F 64
+
+struct memo {
+	struct memo_ent *e;
+	uint32_t n;
+};
+
 struct observer {
 	struct host_table *t;
 	const struct p0f_db *p0f;
@@ -77,6 +112,7 @@ struct observer {
 	FILE *p0f_log;
 	uint64_t n[OBS__COUNT];
 	time_t now;
+	struct memo memo;
 	/* Decoder outputs are large (DNS keeps 32 records): keep them here, not on the stack. */
 	struct dns_msg dns;
 	struct dhcp_msg dhcp;
@@ -111,6 +147,12 @@ observer_new(struct host_table *t, const struct p0f_db *p0f, const struct fp_rul
 void
 observer_free(struct observer *o)
 {
+	if (o == NULL)
+		return;
+	for (uint32_t i = 0; o->memo.e && i < MEMO_SIZE; i++)
+		if (o->memo.e[i].kind < MEMO_P0F)
+			free((void *)o->memo.e[i].ptr);
+	free(o->memo.e);
 	free(o);
 }
 
@@ -151,23 +193,172 @@ add_v4(struct observer *o, struct host *h, const uint8_t a[4])
 	host_add_v4(o->t, h, v);
 }
 
+/*
+ * A hash of a memo key, eight bytes a step (keys are banners and option
+ * lists tens of bytes long), with a final mix so that the low bits the memo
+ * indexes by depend on every byte.
+ */
+static uint32_t
+memo_hash(const void *p, size_t len, unsigned kind)
+{
+	const uint64_t k = 0xff51afd7ed558ccdULL;
+	const uint8_t *b = p;
+	uint64_t x = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)kind << 32) ^ len, w;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, b + i, 8);
+		x = (x ^ w) * k;
+		x ^= x >> 29;
+	}
+	if (i < len) {
+		w = 0;
+		for (unsigned s = 0; i < len; i++, s += 8)
+			w |= (uint64_t)b[i] << s;
+		x = (x ^ w) * k;
+		x ^= x >> 29;
+	}
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return (uint32_t)x;
+}
+
+/*
+ * The slot for a key: the entry holding it, or the empty one where it would
+ * go. NULL when the memo cannot be had (no memory).
+ */
+static struct memo_ent *
+memo_slot(struct memo *m, unsigned kind, const void *key, size_t len, uint32_t hash, bool by_ptr)
+{
+	uint32_t i = hash & (MEMO_SIZE - 1);
+
+	if (m->e == NULL && (m->e = calloc(MEMO_SIZE, sizeof(*m->e))) == NULL)
+		return NULL;
+	for (;; i = (i + 1) & (MEMO_SIZE - 1)) {
+		struct memo_ent *e = &m->e[i];
+		if (e->ptr == NULL)
+			return e;
+		if (e->hash == hash && e->kind == kind && e->len == len &&
+		    (by_ptr ? e->ptr == key : memcmp(e->ptr, key, len) == 0))
+			return e;
+	}
+}
+
+/* Keep an answer in an empty slot, unless the memo is full (then it is not kept). */
+static void
+memo_fill(struct memo *m, struct memo_ent *e, const struct memo_ent *val, const void *key,
+          bool by_ptr)
+{
+	if (e == NULL || m->n >= MEMO_SIZE / 4 * 3)
+		return;
+	*e = *val;
+	if (!by_ptr) {
+		char *k = malloc(val->len + 1u);
+		if (k == NULL) {
+			e->ptr = NULL;
+			return;
+		}
+		memcpy(k, key, val->len);
+		k[val->len] = 0;
+		e->ptr = k;
+	} else {
+		e->ptr = key;
+	}
+	m->n++;
+}
+
+static struct host_guess
+guess_of(const struct fp_guess *g, enum host_src src)
+{
+	return host_guess_make(g->family[0] ? g->family : NULL, g->name[0] ? g->name : NULL,
+	                       g->version[0] ? g->version : NULL, g->confidence, src);
+}
+
+/*
+ * What the rules say of the text s (NUL-terminated, len bytes): whether one
+ * matched and the guess it makes, as fp_rules_match() would answer.
+ */
+static struct memo_ent
+rule_lookup(struct observer *o, enum fp_kind kind, const char *s, size_t len)
+{
+	uint32_t hash = memo_hash(s, len, kind);
+	struct memo_ent *e = memo_slot(&o->memo, kind, s, len, hash, false);
+	struct memo_ent v = {.hash = hash, .len = (uint16_t)len, .kind = (uint8_t)kind};
+	struct fp_guess g;
+
+	if (e && e->ptr)
+		return *e;
+	if ((v.matched = fp_rules_match(o->rules, kind, s, &g))) {
+		v.has_guess = g.family[0] || g.name[0];
+		if (v.has_guess)
+			v.g = guess_of(&g, HSRC_ARP);
+	}
+	memo_fill(&o->memo, e, &v, s, false);
+	return v;
+}
+
+/*
+ * The shared-pool id of a raw value as host_set_shared() or host_add_service()
+ * would intern it (kind MEMO_*), remembered, so a value seen again costs a
+ * hash instead of formatting, escaping and interning.
+ */
+static uint16_t
+shared_lookup(struct observer *o, unsigned kind, const void *key, size_t len)
+{
+	uint32_t hash = memo_hash(key, len, kind);
+	struct memo_ent *e = memo_slot(&o->memo, kind, key, len, hash, false);
+	struct memo_ent v = {.hash = hash, .len = (uint16_t)len, .kind = (uint8_t)kind};
+	char prl[DHCP_PRL_STR_MAX];
+	size_t n;
+
+	if (e && e->ptr)
+		return e->id;
+	switch (kind) {
+	case MEMO_PRL:
+		n = dhcp_prl_format(key, len, prl, sizeof(prl));
+		v.id = host_shared_id(prl, n, false);
+		break;
+	case MEMO_BANNER:
+		v.id = host_shared_id(key, len, true);
+		break;
+	default:
+		v.id = host_shared_id(key, len, false);
+		break;
+	}
+	memo_fill(&o->memo, e, &v, key, false);
+	return v.id;
+}
+
+static void
+memo_apply(struct observer *o, struct host *h, const struct memo_ent *v, enum host_src src)
+{
+	struct host_guess g = v->g;
+
+	if (!v->has_guess)
+		return;
+	g.src = (uint8_t)src;
+	host_put_guess(o->t, h, g);
+}
+
 /* Apply a rule-file guess for value (kind: what the value is). */
 static void
 rule_guess(struct observer *o, struct host *h, enum fp_kind kind, const void *val, size_t len,
            enum host_src src)
 {
-	char s[256];
-	struct fp_guess g;
+	char s[MEMO_KEY + 1];
+	struct memo_ent v;
 
 	if (o->rules == NULL || len == 0)
 		return;
-	if (len >= sizeof(s))
-		len = sizeof(s) - 1;
+	if (len > MEMO_KEY)
+		len = MEMO_KEY;
 	memcpy(s, val, len);
 	s[len] = 0;
-	if (fp_rules_match(o->rules, kind, s, &g) && (g.family[0] || g.name[0]))
-		host_add_guess(o->t, h, g.family[0] ? g.family : NULL, g.name[0] ? g.name : NULL,
-		               g.version[0] ? g.version : NULL, g.confidence, src);
+	/* The rules see the text up to a NUL, like any C string. */
+	v = rule_lookup(o, kind, s, strlen(s));
+	if (v.matched)
+		memo_apply(o, h, &v, src);
 }
 
 /* RFC 826: the sender of any ARP packet is a host; the target of a request is not. */
@@ -200,14 +391,13 @@ dhcp_guess(struct observer *o, struct host *h, const struct dhcp_msg *m, const c
            size_t prl_len)
 {
 	char vc[DHCP_OPT_MAX + 1];
-	struct fp_guess g;
 
 	if (o->rules == NULL)
 		return;
 	if (m->vendor_class.present) {
 		memcpy(vc, m->vendor_class.v, m->vendor_class.len);
 		vc[m->vendor_class.len] = 0;
-		if (fp_rules_match(o->rules, FP_DHCP_VENDOR, vc, &g)) {
+		if (rule_lookup(o, FP_DHCP_VENDOR, vc, strlen(vc)).matched) {
 			rule_guess(o, h, FP_DHCP_VENDOR, vc, m->vendor_class.len, HSRC_DHCP);
 			return;
 		}
@@ -249,14 +439,21 @@ on_dhcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip
 		host_add_name(o->t, h, m->hostname.v, m->hostname.len, HSRC_DHCP);
 	if (m->has_fqdn && m->fqdn.len)
 		host_add_name(o->t, h, m->fqdn.text, m->fqdn.len, HSRC_DHCP);
-	/* Rules run only when what they read changed: a chatty client costs no lookups. */
-	bool vc =
-	        m->vendor_class.present && host_set_shared(o->t, h, &h->dhcp_vendor_class,
-	                                                   m->vendor_class.v, m->vendor_class.len);
-	size_t n = m->prl.present ? dhcp_prl_format(m->prl.v, m->prl.len, prl, sizeof(prl)) : 0;
-	bool pl = n && host_set_shared(o->t, h, &h->dhcp_prl, prl, n);
-	if (vc || pl)
+	/*
+	 * Rules run only when what they read changed: a chatty client costs no
+	 * lookups, and (values remembered as sent) no formatting either.
+	 */
+	bool vc = m->vendor_class.present &&
+	          host_set_dhcp_vendor_class(o->t, h,
+	                                     shared_lookup(o, MEMO_VENDOR_CLASS, m->vendor_class.v,
+	                                                   m->vendor_class.len));
+	bool pl = m->prl.present &&
+	          host_set_dhcp_prl(o->t, h, shared_lookup(o, MEMO_PRL, m->prl.v, m->prl.len));
+	if (vc || pl) {
+		size_t n = m->prl.present ? dhcp_prl_format(m->prl.v, m->prl.len, prl, sizeof(prl))
+		                          : 0;
 		dhcp_guess(o, h, m, prl, n);
+	}
 	if (m->client_id.present && m->client_id.len > 1) {
 		static const char hexd[] = "0123456789abcdef";
 		char hex[3 * DHCP_OPT_MAX + 1];
@@ -267,7 +464,7 @@ on_dhcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip
 			hex[k++] = hexd[m->client_id.v[i] >> 4];
 			hex[k++] = hexd[m->client_id.v[i] & 15];
 		}
-		host_set_str(o->t, h, &h->dhcp_client_id, hex, k);
+		host_set_client_id(o->t, h, hex, k);
 	}
 }
 
@@ -448,8 +645,14 @@ on_ssdp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip
 		size_t n = m.server.len < sizeof(server) - 1 ? m.server.len : sizeof(server) - 1;
 		memcpy(server, m.server.p, n);
 		server[n] = 0;
-		if (host_add_service(o->t, h, IPPROTO_UDP, 1900, server, "ssdp"))
-			rule_guess(o, h, FP_SSDP_SERVER, m.server.p, m.server.len, HSRC_SSDP);
+		/* host_add_service(server, "ssdp"), the ids remembered (interned in that order). */
+		if (host_service_room(h, IPPROTO_UDP, 1900)) {
+			uint16_t banner = shared_lookup(o, MEMO_BANNER, server, strlen(server));
+			uint16_t product = shared_lookup(o, MEMO_PRODUCT, "ssdp", 4);
+			if (host_add_service_ids(o->t, h, IPPROTO_UDP, 1900, banner, product))
+				rule_guess(o, h, FP_SSDP_SERVER, m.server.p, m.server.len,
+				           HSRC_SSDP);
+		}
 	}
 }
 
@@ -519,6 +722,24 @@ log_p0f(struct observer *o, const struct ipinfo *ip, const struct tcp_segment *t
 		fprintf(o->p0f_log, "???\n");
 }
 
+/* p0f_match_to_guess() of a match: it depends only on the label and the match quality. */
+static struct memo_ent
+p0f_lookup(struct observer *o, const struct p0f_match *m)
+{
+	unsigned kind = MEMO_P0F + (m->generic ? 2u : 0u) + (m->fuzzy ? 1u : 0u);
+	uint32_t hash = memo_hash(&m->label, sizeof(m->label), kind);
+	struct memo_ent *e = memo_slot(&o->memo, kind, m->label, 0, hash, true);
+	struct memo_ent v = {.hash = hash, .kind = (uint8_t)kind, .matched = true};
+	struct fp_guess g;
+
+	if (e && e->ptr)
+		return *e;
+	if ((v.has_guess = p0f_match_to_guess(m, &g)))
+		v.g = guess_of(&g, HSRC_P0F);
+	memo_fill(&o->memo, e, &v, m->label, true);
+	return v;
+}
+
 /* SYN and SYN+ACK: p0f signature matching (RFC 9293 3.1 header, RFC 7323 options). */
 static void
 on_tcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip,
@@ -527,7 +748,6 @@ on_tcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip,
 	struct tcp_segment t;
 	struct p0f_tcp_obs obs = {0};
 	struct p0f_match m;
-	struct fp_guess g;
 	struct host *h;
 	bool synack, matched;
 
@@ -571,9 +791,10 @@ on_tcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip,
 		host_add_v6(o->t, h, ip->src);
 	if (synack)
 		host_add_service(o->t, h, IPPROTO_TCP, t.sport, NULL, NULL);
-	if (matched && p0f_match_to_guess(&m, &g))
-		host_add_guess(o->t, h, g.family[0] ? g.family : NULL, g.name[0] ? g.name : NULL,
-		               g.version[0] ? g.version : NULL, g.confidence, HSRC_P0F);
+	if (matched) {
+		struct memo_ent v = p0f_lookup(o, &m);
+		memo_apply(o, h, &v, HSRC_P0F);
+	}
 }
 
 /* RFC 4861: solicitations and advertisements tell who holds which address. */
@@ -727,6 +948,16 @@ on_cdp(struct observer *o, const struct ether_frame *f)
 		rule_guess(o, h, FP_LLDP_SYSDESC, p->software.p, p->software.len, HSRC_CDP);
 	else if (p->platform.len)
 		rule_guess(o, h, FP_CDP_PLATFORM, p->platform.p, p->platform.len, HSRC_CDP);
+}
+
+void
+observer_prefetch(void *arg, int dlt, const uint8_t *data, size_t caplen, int stage)
+{
+	struct observer *o = arg;
+
+	/* Most frames concern their Ethernet source (DHCP's chaddr is usually the same). */
+	if (dlt == DLT_EN10MB && caplen >= 12 && !(data[6] & 1))
+		host_table_prefetch(o->t, data + 6, stage);
 }
 
 void

@@ -61,6 +61,12 @@ void observer_set_p0f_log(struct observer *o, FILE *f);
 void observer_packet(struct observer *o, int dlt, const struct timeval *ts, const uint8_t *data,
                      size_t caplen);
 
+/*
+ * A hint that this frame comes soon (a capture_prefetch_fn; arg is the
+ * observer): fetch its sender's host early.
+ */
+void observer_prefetch(void *arg, int dlt, const uint8_t *data, size_t caplen, int stage);
+
 uint64_t observer_counter(const struct observer *o, enum obs_counter c);
 const char *observer_counter_name(enum obs_counter c);
 /* Sum of all malformed counters. */

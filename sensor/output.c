@@ -6,6 +6,7 @@
 #include "common/buf.h"
 #include "common/hostrec.h"
 #include "common/muster.h"
+#include "sensor/hosts.h"
 #include "sensor/output.h"
 
 void
@@ -83,50 +84,181 @@ join_names(const struct hostrec *r, bool with_source)
 	return (char *)buf_steal(&b, NULL);
 }
 
-static void
-fit(char *s, size_t width)
+/* Cut a cell of len bytes to its column on a UTF-8 boundary, marking the cut; its new length. */
+static size_t
+fit_len(char *s, size_t len, size_t width)
 {
-	/* Cut a cell to its column on a UTF-8 boundary, marking the cut. */
-	if (strlen(s) <= width)
-		return;
-	size_t n = width - 1;
+	size_t n;
+
+	if (len <= width)
+		return len;
+	n = width - 1;
 	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 		n--;
 	s[n] = '~';
 	s[n + 1] = 0;
+	return n + 1;
+}
+
+/* A row assembled in memory and written with one fwrite (stdio formatting costs more). */
+struct line {
+	FILE *f;
+	size_t n;
+	char b[2048];
+};
+
+static void
+line_put(struct line *l, const char *s, size_t len)
+{
+	if (l->n + len > sizeof(l->b)) {
+		fwrite(l->b, 1, l->n, l->f);
+		l->n = 0;
+		if (len > sizeof(l->b)) {
+			fwrite(s, 1, len, l->f);
+			return;
+		}
+	}
+	memcpy(l->b + l->n, s, len);
+	l->n += len;
+}
+
+/* A cell as printf's "%-Ns" prints it: the text (len bytes), then spaces up to width bytes. */
+static void
+line_cell(struct line *l, const char *s, size_t len, size_t width)
+{
+	static const char spaces[] = "                                  "; /* 34 */
+
+	line_put(l, s, len);
+	if (len < width)
+		line_put(l, spaces, width - len);
+}
+
+/* snprintf(dst, size, "%s", s): s cut to size - 1 bytes. */
+static size_t
+copy_cut(char *dst, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > size - 1)
+		n = size - 1;
+	memcpy(dst, s, n);
+	dst[n] = 0;
+	return n;
+}
+
+/* Append s at dst[*n] (size bytes in all), cut as snprintf would. */
+static void
+append_cut(char *dst, size_t size, size_t *n, const char *s)
+{
+	*n += copy_cut(dst + *n, size - *n, s);
+}
+
+/* printf's "%d" of v into buf[12]; returns buf. */
+static const char *
+format_int(int v, char buf[12])
+{
+	char *p = buf + 11;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+
+	*p = 0;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	return p;
+}
+
+/* The distinct names (ASCII case folded), ", "-joined, cut to size - 1 bytes; its length. */
+static size_t
+names_cell(const struct host_summary *r, char *dst, size_t size)
+{
+	size_t n = 0;
+
+	dst[0] = 0;
+	for (size_t i = 0; i < r->n_names && n < size - 1; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = strcasecmp(r->names[j], r->names[i]) == 0;
+		if (dup)
+			continue;
+		if (n)
+			append_cut(dst, size, &n, ", ");
+		append_cut(dst, size, &n, r->names[i]);
+	}
+	return n;
 }
 
 static int
-table_row(struct output *o, const struct hostrec *r)
+table_row(struct output *o, const struct host_summary *r)
 {
-	char *names = join_names(r, false), *srcs = join(r->sources, r->n_sources, ",");
-	char vendor[64], ipv4[64], os[96], namecol[256];
+	char vendor[64], ipv4[64], os[96], namecol[256], num[12];
+	const char *mac = r->mac && r->mac[0] ? r->mac : "-";
+	struct line l; /* not zeroed: 2 KiB a row for nothing */
+	size_t nv, n4, nos, nn;
 
-	if (names == NULL || srcs == NULL) {
-		free(names);
-		free(srcs);
-		return MUSTER_ENOMEM;
+	l.f = o->f;
+	l.n = 0;
+
+	nv = copy_cut(vendor, sizeof(vendor),
+	              r->vendor      ? r->vendor
+	              : r->mac_local ? "(local/random)"
+	                             : "-");
+	nv = fit_len(vendor, nv, 22);
+	n4 = copy_cut(ipv4, sizeof(ipv4), r->n_ipv4 && r->ipv4 ? r->ipv4 : "-");
+	if (r->n_ipv4 > 1)
+		append_cut(ipv4, sizeof(ipv4), &n4, "+");
+	if (r->os_name || r->os_family) {
+		nos = copy_cut(os, sizeof(os), r->os_name ? r->os_name : r->os_family);
+		append_cut(os, sizeof(os), &nos, " (");
+		append_cut(os, sizeof(os), &nos, format_int(r->os_confidence, num));
+		append_cut(os, sizeof(os), &nos, "%)");
+	} else {
+		nos = copy_cut(os, sizeof(os), "-");
 	}
-	snprintf(vendor, sizeof(vendor), "%s",
-	         r->vendor      ? r->vendor
-	         : r->mac_local ? "(local/random)"
-	                        : "-");
-	fit(vendor, 22);
-	snprintf(ipv4, sizeof(ipv4), "%s%s", r->n_ipv4 ? r->ipv4[0] : "-",
-	         r->n_ipv4 > 1 ? "+" : "");
-	if (r->os.name || r->os.family)
-		snprintf(os, sizeof(os), "%s (%d%%)", r->os.name ? r->os.name : r->os.family,
-		         r->os.confidence);
-	else
-		snprintf(os, sizeof(os), "-");
-	fit(os, 28);
-	snprintf(namecol, sizeof(namecol), "%s", names[0] ? names : "-");
-	fit(namecol, 34);
-	fprintf(o->f, "%-17s  %-22s  %-15s  %-34s  %-28s  %s\n", r->mac[0] ? r->mac : "-", vendor,
-	        ipv4, namecol, os, srcs);
-	free(names);
-	free(srcs);
+	nos = fit_len(os, nos, 28);
+	if ((nn = names_cell(r, namecol, sizeof(namecol))) == 0)
+		nn = copy_cut(namecol, sizeof(namecol), "-");
+	nn = fit_len(namecol, nn, 34);
+	line_cell(&l, mac, strlen(mac), 17);
+	line_put(&l, "  ", 2);
+	line_cell(&l, vendor, nv, 22);
+	line_put(&l, "  ", 2);
+	line_cell(&l, ipv4, n4, 15);
+	line_put(&l, "  ", 2);
+	line_cell(&l, namecol, nn, 34);
+	line_put(&l, "  ", 2);
+	line_cell(&l, os, nos, 28);
+	line_put(&l, "  ", 2);
+	for (size_t i = 0; i < r->n_sources; i++) {
+		if (i)
+			line_put(&l, ",", 1);
+		line_put(&l, r->sources[i], strlen(r->sources[i]));
+	}
+	line_put(&l, "\n", 1);
+	fwrite_unlocked(l.b, 1, l.n, l.f);
 	return 0;
+}
+
+/* A record's summary (pointers into it). */
+static void
+summary_of(const struct hostrec *r, struct host_summary *s)
+{
+	s->mac = r->mac;
+	s->vendor = r->vendor;
+	s->mac_local = r->mac_local;
+	s->ipv4 = r->n_ipv4 ? r->ipv4[0] : NULL;
+	s->n_ipv4 = r->n_ipv4;
+	s->n_names = 0;
+	for (size_t i = 0; i < r->n_names && i < HOST_SUMMARY_NAMES; i++)
+		s->names[s->n_names++] = r->names[i].name;
+	s->os_name = r->os.name;
+	s->os_family = r->os.family;
+	s->os_confidence = r->os.confidence;
+	s->n_sources = 0;
+	for (size_t i = 0; i < r->n_sources && i < HOST_SUMMARY_SOURCES; i++)
+		s->sources[s->n_sources++] = r->sources[i];
 }
 
 static int
@@ -179,9 +311,12 @@ output_host(struct output *o, const struct hostrec *r)
 	int rc = 0;
 
 	switch (o->fmt) {
-	case OUTPUT_TABLE:
-		rc = table_row(o, r);
+	case OUTPUT_TABLE: {
+		struct host_summary sum;
+		summary_of(r, &sum);
+		rc = table_row(o, &sum);
 		break;
+	}
 	case OUTPUT_CSV:
 		rc = csv_row(o, r);
 		break;
@@ -197,6 +332,22 @@ output_host(struct output *o, const struct hostrec *r)
 	if (ferror(o->f))
 		return MUSTER_EIO;
 	return rc;
+}
+
+int
+output_summary(struct output *o, const struct host_summary *s)
+{
+	if (o->fmt != OUTPUT_TABLE)
+		return MUSTER_EINVAL;
+	table_row(o, s);
+	o->rows++;
+	return ferror(o->f) ? MUSTER_EIO : 0;
+}
+
+bool
+output_brief(const struct output *o)
+{
+	return o->fmt == OUTPUT_TABLE;
 }
 
 void

@@ -201,21 +201,18 @@ dhcp_prl_format(const uint8_t *prl, size_t n, char *out, size_t outlen)
 	if (outlen == 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		char num[4];
-		size_t k = 0, need;
 		unsigned v = prl[i];
+		size_t k = v >= 100 ? 3 : v >= 10 ? 2 : 1, need = k + (i > 0);
 
-		do {
-			num[k++] = (char)('0' + v % 10);
-			v /= 10;
-		} while (v > 0);
-		need = k + (i > 0);
 		if (w + need >= outlen)
 			break;
 		if (i > 0)
 			out[w++] = ',';
-		while (k > 0)
-			out[w++] = num[--k];
+		if (k == 3)
+			out[w++] = (char)('0' + v / 100);
+		if (k >= 2)
+			out[w++] = (char)('0' + v / 10 % 10);
+		out[w++] = (char)('0' + v % 10);
 	}
 	out[w] = '\0';
 	return w;

@@ -118,16 +118,17 @@ bool
 ether_decode(const struct cursor *in, struct ether_frame *out)
 {
 	struct cursor c = *in;
+	const uint8_t *h;
 	uint16_t type;
 
 	memset(out, 0, sizeof(*out));
 	out->link = ETHER_LINK_EN10MB;
 	/* IEEE 802.3 3.1.1: destination, source, type/length. */
-	cursor_bytes(&c, out->dst, ETHER_MAC_LEN);
-	cursor_bytes(&c, out->src, ETHER_MAC_LEN);
-	cursor_u16be(&c, &type);
-	if (!cursor_ok(&c))
+	if (!cursor_ptr(&c, &h, 2 * ETHER_MAC_LEN + 2))
 		return false;
+	memcpy(out->dst, h, ETHER_MAC_LEN);
+	memcpy(out->src, h + ETHER_MAC_LEN, ETHER_MAC_LEN);
+	type = cursor_get16be(h + 2 * ETHER_MAC_LEN);
 	out->has_dst = out->has_src = true;
 	return decode_from_type(&c, type, out);
 }

@@ -5,14 +5,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/cursor.h"
 
 /* RFC 9110 §5.6.2 tchar: a character of a field name or token. */
 bool httpf_is_tchar(uint8_t ch);
 
-/* The n bytes at p equal upper-case s, ASCII case folded. */
-bool httpf_name_is(const uint8_t *p, size_t n, const char *upper);
+/* The n bytes at p equal upper-case s, ASCII case folded. (Inline: names are constants.) */
+static inline bool
+httpf_name_is(const uint8_t *p, size_t n, const char *upper)
+{
+	if (strlen(upper) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t ch = p[i];
+		if (ch >= 'a' && ch <= 'z')
+			ch = (uint8_t)(ch - 'a' + 'A');
+		if (ch != (uint8_t)upper[i])
+			return false;
+	}
+	return true;
+}
 
 /*
  * Split off the next line of c without its CR LF or bare LF (RFC 9112 §2.2

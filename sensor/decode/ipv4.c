@@ -12,24 +12,25 @@ bool
 ipv4_decode(const struct cursor *in, struct ipv4_packet *out)
 {
 	struct cursor c = *in;
+	const uint8_t *h;
 	uint8_t vihl;
 	uint16_t frag;
 	size_t body;
 
 	memset(out, 0, sizeof(*out));
-	/* RFC 791 3.1 "Internet Header Format". */
-	cursor_u8(&c, &vihl);
-	cursor_u8(&c, &out->tos);
-	cursor_u16be(&c, &out->total_len);
-	cursor_u16be(&c, &out->id);
-	cursor_u16be(&c, &frag);
-	cursor_u8(&c, &out->ttl);
-	cursor_u8(&c, &out->proto);
-	cursor_u16be(&c, &out->checksum);
-	cursor_bytes(&c, out->src, sizeof(out->src));
-	cursor_bytes(&c, out->dst, sizeof(out->dst));
-	if (!cursor_ok(&c))
+	/* RFC 791 3.1 "Internet Header Format": the fixed part, then its fields. */
+	if (!cursor_ptr(&c, &h, IPV4_MIN_HDR))
 		return false;
+	vihl = h[0];
+	out->tos = h[1];
+	out->total_len = cursor_get16be(h + 2);
+	out->id = cursor_get16be(h + 4);
+	frag = cursor_get16be(h + 6);
+	out->ttl = h[8];
+	out->proto = h[9];
+	out->checksum = cursor_get16be(h + 10);
+	memcpy(out->src, h + 12, sizeof(out->src));
+	memcpy(out->dst, h + 16, sizeof(out->dst));
 	out->version = vihl >> 4;
 	out->ihl = vihl & 0x0f;
 	if (out->version != 4)

@@ -99,20 +99,21 @@ bool
 tcp_decode(const struct cursor *in, struct tcp_segment *out)
 {
 	struct cursor c = *in;
+	const uint8_t *h;
 	uint16_t off_flags;
 
 	memset(out, 0, sizeof(*out));
-	/* RFC 9293 3.1 "Header Format". */
-	cursor_u16be(&c, &out->sport);
-	cursor_u16be(&c, &out->dport);
-	cursor_u32be(&c, &out->seq);
-	cursor_u32be(&c, &out->ack);
-	cursor_u16be(&c, &off_flags);
-	cursor_u16be(&c, &out->window);
-	cursor_u16be(&c, &out->checksum);
-	cursor_u16be(&c, &out->urg_ptr);
-	if (!cursor_ok(&c))
+	/* RFC 9293 3.1 "Header Format": the fixed part, then its fields. */
+	if (!cursor_ptr(&c, &h, TCP_MIN_HDR))
 		return false;
+	out->sport = cursor_get16be(h);
+	out->dport = cursor_get16be(h + 2);
+	out->seq = cursor_get32be(h + 4);
+	out->ack = cursor_get32be(h + 8);
+	off_flags = cursor_get16be(h + 12);
+	out->window = cursor_get16be(h + 14);
+	out->checksum = cursor_get16be(h + 16);
+	out->urg_ptr = cursor_get16be(h + 18);
 	out->doff = (uint8_t)(off_flags >> 12);
 	out->reserved = (uint8_t)((off_flags >> 9) & 0x07);
 	out->flags = off_flags & 0x01ff;

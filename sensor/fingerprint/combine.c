@@ -9,6 +9,7 @@
  * costs the winner 10.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -36,45 +37,70 @@ fp_source_rank(const char *source)
 	if (source == NULL)
 		return 0;
 	for (size_t i = 0; i < MUSTER_NELEM(ranks); i++)
-		if (strcmp(ranks[i].source, source) == 0)
+		if (ranks[i].source[0] == source[0] && strcmp(ranks[i].source, source) == 0)
 			return ranks[i].rank;
 	return 0;
 }
 
+/*
+ * What combining needs of one guess, worked out once per call: the family as
+ * a number (string compares in the nested loops below cost more than the
+ * rest), whether the guess counts, the rank of its source, and which earlier
+ * guess (if any) has the same source.
+ */
+struct prep {
+	int fam; /* fp_family_id(), valid when usable */
+	int rank;
+	unsigned src; /* the first guess with the same source text */
+	bool usable;
+};
+
 /* True when a is f or one of the families f belongs to. */
 static bool
-covers(const char *a, const char *f)
+covers(int a, int f)
 {
-	for (const char *p = f; p != NULL; p = fp_family_parent(p))
-		if (strcmp(p, a) == 0)
+	for (int p = f; p >= 0; p = fp_family_parent_id(p))
+		if (p == a)
 			return true;
 	return false;
 }
 
 static bool
-compatible(const char *a, const char *b)
+compatible(int a, int b)
 {
 	return covers(a, b) || covers(b, a);
 }
 
 static int
-depth(const char *f)
+depth(int f)
 {
 	int d = 0;
 
-	while ((f = fp_family_parent(f)) != NULL)
+	while ((f = fp_family_parent_id(f)) >= 0)
 		d++;
 	return d;
 }
 
-static bool
-usable(const struct fp_guess *g)
+static void
+prepare(const struct fp_guess *g, size_t n, struct prep *pr)
 {
-	return g->source != NULL && g->family[0] != '\0' && fp_family_known(g->family);
+	for (size_t i = 0; i < n; i++) {
+		pr[i].fam = g[i].family[0] != '\0' ? fp_family_id(g[i].family) : -1;
+		pr[i].usable = g[i].source != NULL && pr[i].fam >= 0;
+		pr[i].rank = fp_source_rank(g[i].source);
+		pr[i].src = (unsigned)i;
+		for (size_t k = 0; k < i && g[i].source != NULL; k++) {
+			if (g[k].source != NULL && strcmp(g[k].source, g[i].source) == 0) {
+				pr[i].src = (unsigned)k;
+				break;
+			}
+		}
+	}
 }
 
 struct cand {
 	const char *family;
+	int fam;
 	int score;
 	int depth;
 	int direct; /* best confidence of guesses naming exactly this family */
@@ -83,27 +109,27 @@ struct cand {
 };
 
 static void
-score(const struct fp_guess *g, size_t n, const char *family, struct cand *c)
+score(const struct fp_guess *g, const struct prep *pr, size_t n, size_t fi, struct cand *c)
 {
-	int top = 0;
+	int top = 0, fam = pr[fi].fam;
 
 	memset(c, 0, sizeof(*c));
-	c->family = family;
-	c->depth = depth(family);
+	c->family = g[fi].family;
+	c->fam = fam;
+	c->depth = depth(fam);
 	c->direct = -1;
 	for (size_t j = 0; j < n; j++) {
 		bool seen = false;
-		if (!usable(&g[j]) || !covers(g[j].family, family))
+		if (!pr[j].usable || !covers(pr[j].fam, fam))
 			continue;
 		if (g[j].confidence > top)
 			top = g[j].confidence;
-		if (strcmp(g[j].family, family) == 0 && g[j].confidence > c->direct)
+		if (pr[j].fam == fam && g[j].confidence > c->direct)
 			c->direct = g[j].confidence;
-		if (fp_source_rank(g[j].source) > c->rank)
-			c->rank = fp_source_rank(g[j].source);
+		if (pr[j].rank > c->rank)
+			c->rank = pr[j].rank;
 		for (size_t i = 0; i < j && !seen; i++)
-			seen = usable(&g[i]) && covers(g[i].family, family) &&
-			       strcmp(g[i].source, g[j].source) == 0;
+			seen = pr[i].usable && covers(pr[i].fam, fam) && pr[i].src == pr[j].src;
 		if (!seen)
 			c->nsources++;
 	}
@@ -123,7 +149,7 @@ better(const struct cand *a, const struct cand *b)
 	if (a->score != b->score)
 		return a->score > b->score;
 	/* More specific wins only over a family it refines ("linux" over "unix"). */
-	if (a->depth != b->depth && compatible(a->family, b->family))
+	if (a->depth != b->depth && compatible(a->fam, b->fam))
 		return a->depth > b->depth;
 	if (a->direct != b->direct)
 		return a->direct > b->direct;
@@ -132,48 +158,48 @@ better(const struct cand *a, const struct cand *b)
 
 /* Is guess a a better source of a name for family than guess b? */
 static bool
-better_name(const struct fp_guess *a, const struct fp_guess *b, const char *family)
+better_name(const struct fp_guess *a, const struct prep *pa, const struct fp_guess *b,
+            const struct prep *pb, int fam)
 {
-	bool ea = strcmp(a->family, family) == 0, eb = strcmp(b->family, family) == 0;
+	bool ea = pa->fam == fam, eb = pb->fam == fam;
 
 	if (ea != eb)
 		return ea;
 	if (a->confidence != b->confidence)
 		return a->confidence > b->confidence;
-	return fp_source_rank(a->source) > fp_source_rank(b->source);
+	return pa->rank > pb->rank;
 }
 
 static void
-pick_role(const struct fp_guess *g, size_t n, struct fp_os *out)
+pick_role(const struct fp_guess *g, const struct prep *pr, size_t n, struct fp_os *out)
 {
-	const struct fp_guess *best = NULL;
+	size_t best = n;
 
 	for (size_t i = 0; i < n; i++) {
 		if (g[i].role[0] == '\0' || g[i].source == NULL)
 			continue;
-		if (best == NULL || g[i].confidence > best->confidence ||
-		    (g[i].confidence == best->confidence &&
-		     fp_source_rank(g[i].source) > fp_source_rank(best->source)))
-			best = &g[i];
+		if (best == n || g[i].confidence > g[best].confidence ||
+		    (g[i].confidence == g[best].confidence && pr[i].rank > pr[best].rank))
+			best = i;
 	}
-	if (best != NULL)
-		memcpy(out->role, best->role, sizeof(out->role));
+	if (best != n)
+		memcpy(out->role, g[best].role, sizeof(out->role));
 }
 
-bool
-fp_combine(const struct fp_guess *g, size_t n, struct fp_os *out)
+static bool
+combine(const struct fp_guess *g, const struct prep *pr, size_t n, struct fp_os *out)
 {
 	struct cand win = {0}, c;
-	const struct fp_guess *named = NULL, *top = NULL, *ver = NULL;
+	size_t named = n, top = n, ver = n;
 	bool have = false;
 	int rival = -1;
 
 	memset(out, 0, sizeof(*out));
-	pick_role(g, n, out);
+	pick_role(g, pr, n, out);
 	for (size_t i = 0; i < n; i++) {
-		if (!usable(&g[i]))
+		if (!pr[i].usable)
 			continue;
-		score(g, n, g[i].family, &c);
+		score(g, pr, n, i, &c);
 		if (!have || better(&c, &win))
 			win = c;
 		have = true;
@@ -181,9 +207,9 @@ fp_combine(const struct fp_guess *g, size_t n, struct fp_os *out)
 	if (!have)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (!usable(&g[i]) || compatible(g[i].family, win.family))
+		if (!pr[i].usable || compatible(pr[i].fam, win.fam))
 			continue;
-		score(g, n, g[i].family, &c);
+		score(g, pr, n, i, &c);
 		if (c.score > rival)
 			rival = c.score;
 	}
@@ -194,37 +220,53 @@ fp_combine(const struct fp_guess *g, size_t n, struct fp_os *out)
 	}
 
 	for (size_t i = 0; i < n; i++) {
-		if (!usable(&g[i]) || !covers(g[i].family, win.family))
+		if (!pr[i].usable || !covers(pr[i].fam, win.fam))
 			continue;
-		if (top == NULL || g[i].confidence > top->confidence)
-			top = &g[i];
+		if (top == n || g[i].confidence > g[top].confidence)
+			top = i;
 		if (g[i].name[0] != '\0' &&
-		    (named == NULL || better_name(&g[i], named, win.family)))
-			named = &g[i];
+		    (named == n || better_name(&g[i], &pr[i], &g[named], &pr[named], win.fam)))
+			named = i;
 	}
 	/* The version comes with the name; else from the best guess not naming another OS. */
-	if (named != NULL && named->version[0] != '\0') {
+	if (named != n && g[named].version[0] != '\0') {
 		ver = named;
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			if (!usable(&g[i]) || !covers(g[i].family, win.family) ||
-			    g[i].version[0] == '\0')
+			if (!pr[i].usable || !covers(pr[i].fam, win.fam) || g[i].version[0] == '\0')
 				continue;
-			if (named != NULL && g[i].name[0] != '\0' &&
-			    strcasecmp(g[i].name, named->name) != 0)
+			if (named != n && g[i].name[0] != '\0' &&
+			    strcasecmp(g[i].name, g[named].name) != 0)
 				continue;
-			if (ver == NULL || g[i].confidence > ver->confidence)
-				ver = &g[i];
+			if (ver == n || g[i].confidence > g[ver].confidence)
+				ver = i;
 		}
 	}
 
-	snprintf(out->family, sizeof(out->family), "%s", win.family);
-	if (named != NULL)
-		memcpy(out->name, named->name, sizeof(out->name));
-	if (ver != NULL)
-		memcpy(out->version, ver->version, sizeof(out->version));
+	fp_copy(out->family, sizeof(out->family), win.family, strlen(win.family));
+	if (named != n)
+		memcpy(out->name, g[named].name, sizeof(out->name));
+	if (ver != n)
+		memcpy(out->version, g[ver].version, sizeof(out->version));
 	out->confidence = win.score;
-	out->source = named != NULL ? named->source : top->source;
+	out->source = named != n ? g[named].source : g[top].source;
 	out->nsources = win.nsources;
 	return true;
+}
+
+bool
+fp_combine(const struct fp_guess *g, size_t n, struct fp_os *out)
+{
+	struct prep small[16], *pr = small;
+	bool ok;
+
+	if (n > MUSTER_NELEM(small) && (pr = calloc(n, sizeof(*pr))) == NULL) {
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
+	prepare(g, n, pr);
+	ok = combine(g, pr, n, out);
+	if (pr != small)
+		free(pr);
+	return ok;
 }

@@ -28,7 +28,8 @@ int fp_source_rank(const char *source);
 /*
  * Combine n guesses by the rule of docs/fingerprints.md ("Combining"). True
  * when an OS family was decided; out->role may be set either way. Guesses with
- * an unknown family or a NULL source are ignored.
+ * an unknown family or a NULL source are ignored. False (out zeroed) also when
+ * more than 16 guesses are given and memory runs out.
  */
 bool fp_combine(const struct fp_guess *guesses, size_t n, struct fp_os *out);
 

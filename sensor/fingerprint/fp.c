@@ -72,34 +72,45 @@ fp_glob(const char *pat, const char *s, bool icase)
 	return *pat == '\0';
 }
 
-/* Each family and the less specific one it belongs to. */
+/* Each family and the less specific one it belongs to (an index here, -1 none). */
 static const struct {
 	const char *family;
-	const char *parent;
+	int parent;
 } families[] = {
-        {"windows", NULL},     {"unix", NULL},     {"linux", "unix"}, {"android", "linux"},
-        {"chromeos", "linux"}, {"bsd", "unix"},    {"macos", "unix"}, {"ios", "unix"},
-        {"network", NULL},     {"embedded", NULL}, {"other", NULL},
+        {"windows", -1}, {"unix", -1},     {"linux", 1},  {"android", 2},
+        {"chromeos", 2}, {"bsd", 1},       {"macos", 1},  {"ios", 1},
+        {"network", -1}, {"embedded", -1}, {"other", -1},
 };
+
+int
+fp_family_id(const char *family)
+{
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (families[i].family[0] == family[0] && strcmp(families[i].family, family) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+fp_family_parent_id(int id)
+{
+	if (id < 0 || (size_t)id >= sizeof(families) / sizeof(families[0]))
+		return -1;
+	return families[id].parent;
+}
 
 bool
 fp_family_known(const char *family)
 {
-	if (family[0] == '\0')
-		return true;
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		if (strcmp(families[i].family, family) == 0)
-			return true;
-	return false;
+	return family[0] == '\0' || fp_family_id(family) >= 0;
 }
 
 const char *
 fp_family_parent(const char *family)
 {
-	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
-		if (strcmp(families[i].family, family) == 0)
-			return families[i].parent;
-	return NULL;
+	int p = fp_family_parent_id(fp_family_id(family));
+
+	return p >= 0 ? families[p].family : NULL;
 }
 
 void

@@ -50,6 +50,10 @@ bool fp_glob(const char *pat, const char *s, bool icase);
 bool fp_family_known(const char *family);
 /* The less specific family that family belongs to ("android" -> "linux"), or NULL. */
 const char *fp_family_parent(const char *family);
+/* A known family word's number (0, 1, ...), -1 for "" or an unknown word. */
+int fp_family_id(const char *family);
+/* The number of the family that family number id belongs to, -1 for none. */
+int fp_family_parent_id(int id);
 
 /* Copy at most len bytes of src into dst[size], always NUL-terminated. */
 void fp_copy(char *dst, size_t size, const char *src, size_t len);

@@ -37,11 +37,30 @@ struct sig {
 	uint8_t opt[P0F_MAX_OPTS];
 };
 
+/* Signatures with one option layout: idx[start .. end), in file order. */
+struct layout_group {
+	uint32_t start, end;
+};
+
+/*
+ * The fields a signature requires exactly (IP version, IP option length,
+ * MSS, window scale, payload class), packed as an observation packs them
+ * (obs_key): the signature can match only when (obs ^ val) & mask is 0.
+ * A field the signature leaves open ("*") has no bits in mask.
+ */
+struct sigkey {
+	uint64_t val, mask;
+};
+
 struct sigset {
 	struct sig *sig;
 	size_t n, cap;
 	uint32_t start[NBUCKETS + 1]; /* bucket b is idx[start[b] .. start[b+1]) */
 	uint32_t *idx;
+	struct sigkey *key; /* key[i] is that of sig[idx[i]]: a layout's keys lie together */
+	/* Bucket b's layouts are group[gstart[b] .. gstart[b+1]): a match looks at one. */
+	uint32_t gstart[NBUCKETS + 1];
+	struct layout_group *group;
 };
 
 struct mtu_sig {
@@ -621,11 +640,63 @@ parse_line(struct loader *l, struct span s)
 	bad(l, "unknown key", key);
 }
 
-/* Group each set's signatures by layout hash, keeping file order inside a bucket. */
+static bool
+same_layout(const struct sig *a, const struct sig *b)
+{
+	return a->hash == b->hash && a->nopt == b->nopt && a->eol_pad == b->eol_pad &&
+	       memcmp(a->opt, b->opt, a->nopt) == 0;
+}
+
+/* Where each field sits in a key: MSS, IP option length, version, scale, payload class. */
+#define K_MSS    0
+#define K_OLEN   16
+#define K_VER    32
+#define K_SCALE  40
+#define K_PCLASS 48
+
+static struct sigkey
+sig_key(const struct sig *s)
+{
+	struct sigkey k = {(uint64_t)s->olen << K_OLEN, (uint64_t)0xffff << K_OLEN};
+
+	if (s->mss >= 0) {
+		k.val |= (uint64_t)(uint16_t)s->mss << K_MSS;
+		k.mask |= (uint64_t)0xffff << K_MSS;
+	}
+	if (s->ver >= 0) {
+		k.val |= (uint64_t)(uint8_t)s->ver << K_VER;
+		k.mask |= (uint64_t)0xff << K_VER;
+	}
+	if (s->scale >= 0) {
+		k.val |= (uint64_t)(uint8_t)s->scale << K_SCALE;
+		k.mask |= (uint64_t)0xff << K_SCALE;
+	}
+	if (s->pclass >= 0) {
+		k.val |= (uint64_t)(uint8_t)s->pclass << K_PCLASS;
+		k.mask |= (uint64_t)0xff << K_PCLASS;
+	}
+	return k;
+}
+
+/* An observation's fields as sig_key() places them (scale 0 when absent, as p0f counts it). */
+static uint64_t
+obs_key(const struct p0f_tcp_obs *o)
+{
+	uint64_t mss = o->has_mss ? o->mss : 0, scale = o->wscale < 0 ? 0 : (uint8_t)o->wscale;
+
+	return mss << K_MSS | (uint64_t)o->ip_opt_len << K_OLEN | (uint64_t)o->ip_ver << K_VER |
+	       scale << K_SCALE | (uint64_t)(o->payload ? 1 : 0) << K_PCLASS;
+}
+
+/*
+ * Index each set's signatures by layout hash, then inside a bucket by the
+ * layout itself: the signatures of one layout together, in file order, so a
+ * match compares the layout once and then only the other fields.
+ */
 static bool
 build_index(struct sigset *set)
 {
-	uint32_t fill[NBUCKETS];
+	uint32_t fill[NBUCKETS], *tmp, ng = 0;
 
 	memset(set->start, 0, sizeof(set->start));
 	for (size_t i = 0; i < set->n; i++)
@@ -634,9 +705,38 @@ build_index(struct sigset *set)
 		set->start[b + 1] += set->start[b];
 	if ((set->idx = malloc((set->n ? set->n : 1) * sizeof(*set->idx))) == NULL)
 		return false;
+	if ((set->group = malloc((set->n ? set->n : 1) * sizeof(*set->group))) == NULL ||
+	    (tmp = malloc((set->n ? set->n : 1) * sizeof(*tmp))) == NULL)
+		return false;
 	memcpy(fill, set->start, sizeof(fill));
 	for (size_t i = 0; i < set->n; i++)
-		set->idx[fill[set->sig[i].hash % NBUCKETS]++] = (uint32_t)i;
+		tmp[fill[set->sig[i].hash % NBUCKETS]++] = (uint32_t)i;
+	for (unsigned b = 0; b < NBUCKETS; b++) {
+		uint32_t out = set->start[b];
+		set->gstart[b] = ng;
+		for (uint32_t i = set->start[b]; i < set->start[b + 1]; i++) {
+			const struct sig *first;
+			if (tmp[i] == UINT32_MAX)
+				continue; /* placed with an earlier signature of its layout */
+			first = &set->sig[tmp[i]];
+			set->group[ng].start = out;
+			for (uint32_t j = i; j < set->start[b + 1]; j++) {
+				if (tmp[j] != UINT32_MAX && same_layout(first, &set->sig[tmp[j]])) {
+					set->idx[out++] = tmp[j];
+					if (j != i)
+						tmp[j] = UINT32_MAX;
+				}
+			}
+			tmp[i] = UINT32_MAX;
+			set->group[ng++].end = out;
+		}
+	}
+	set->gstart[NBUCKETS] = ng;
+	free(tmp);
+	if ((set->key = malloc((set->n ? set->n : 1) * sizeof(*set->key))) == NULL)
+		return false;
+	for (size_t i = 0; i < set->n; i++)
+		set->key[i] = sig_key(&set->sig[set->idx[i]]);
 	return true;
 }
 
@@ -695,6 +795,8 @@ p0f_free(struct p0f_db *db)
 	for (int i = 0; i < 2; i++) {
 		free(db->set[i].sig);
 		free(db->set[i].idx);
+		free(db->set[i].group);
+		free(db->set[i].key);
 	}
 	free(db->labels);
 	free(db->mtus);
@@ -738,41 +840,36 @@ struct win_multi {
  * which an observation does not carry; the link MTU (o->mtu), when known,
  * is tried last.
  */
+/* If base divides the window: the multiple, and true. */
+static inline bool
+win_base(uint32_t win, uint32_t base, bool mtu, struct win_multi *w)
+{
+	if (win % base != 0)
+		return false;
+	w->n = win / base;
+	w->mtu = mtu;
+	return true;
+}
+
 static struct win_multi
 win_multi(const struct p0f_tcp_obs *o)
 {
 	bool v6 = o->ip_ver == 6;
-	bool ts1 = memchr(o->olayout, P0F_OPT_TS, o->olayout_len) != NULL &&
-	           !(o->quirks & P0F_Q_TS1_ZERO);
-	uint32_t mss = o->has_mss ? o->mss : 0, peer = o->syn_ack ? o->syn_mss : 0;
-	const struct {
-		uint32_t base;
-		bool mtu, use;
-	} c[] = {
-	        {mss, false, true},
-	        {mss - 12, false, ts1},
-	        {1460, false, true},
-	        {1448, false, true},
-	        {1440, false, v6},
-	        {1428, false, v6},
-	        {mss + 40, true, true},
-	        {mss + 60, true, v6},
-	        {1500, true, true},
-	        {peer, false, peer > 0},
-	        {peer - 12, false, peer > 12},
-	        {o->mtu, true, o->mtu > 0},
-	};
+	uint32_t win = o->win, mss = o->has_mss ? o->mss : 0, peer = o->syn_ack ? o->syn_mss : 0;
 	struct win_multi w = {0, false};
 
-	if (o->win == 0 || mss < 100)
+	if (win == 0 || mss < 100)
 		return w;
-	for (size_t i = 0; i < MUSTER_NELEM(c); i++) {
-		if (c[i].use && o->win % c[i].base == 0) {
-			w.n = o->win / c[i].base;
-			w.mtu = c[i].mtu;
-			break;
-		}
-	}
+	/* The first of the bases above (in that order) that divides the window. */
+	(void)(win_base(win, mss, false, &w) ||
+	       (!(o->quirks & P0F_Q_TS1_ZERO) && memchr(o->olayout, P0F_OPT_TS, o->olayout_len) &&
+	        win_base(win, mss - 12, false, &w)) ||
+	       win_base(win, 1460, false, &w) || win_base(win, 1448, false, &w) ||
+	       (v6 && win_base(win, 1440, false, &w)) || (v6 && win_base(win, 1428, false, &w)) ||
+	       win_base(win, mss + 40, true, &w) || (v6 && win_base(win, mss + 60, true, &w)) ||
+	       win_base(win, 1500, true, &w) || (peer > 0 && win_base(win, peer, false, &w)) ||
+	       (peer > 12 && win_base(win, peer - 12, false, &w)) ||
+	       (o->mtu > 0 && win_base(win, o->mtu, true, &w)));
 	return w;
 }
 
@@ -824,25 +921,29 @@ p0f_match_tcp(const struct p0f_db *db, const struct p0f_tcp_obs *o, struct p0f_m
 	uint32_t h = layout_hash(o->olayout, nopt, o->eol_pad);
 	uint32_t mask = o->ip_ver == 6 ? ~(uint32_t)Q_V4_ONLY : ~(uint32_t)Q_V6_ONLY;
 	uint32_t oq = o->quirks & mask;
-	int32_t omss = o->has_mss ? o->mss : 0;
-	int oscale = o->wscale < 0 ? 0 : o->wscale;
+	uint64_t okey = obs_key(o);
 	struct win_multi w;
 	bool have_w = false;
 
-	for (uint32_t i = set->start[h % NBUCKETS]; i < set->start[h % NBUCKETS + 1]; i++) {
-		const struct sig *s = &set->sig[set->idx[i]];
+	const struct layout_group *grp = NULL;
+
+	for (uint32_t g = set->gstart[h % NBUCKETS]; g < set->gstart[h % NBUCKETS + 1]; g++) {
+		const struct sig *s = &set->sig[set->idx[set->group[g].start]];
+		if (s->hash == h && s->nopt == nopt && s->eol_pad == o->eol_pad &&
+		    memcmp(s->opt, o->olayout, nopt) == 0) {
+			grp = &set->group[g];
+			break;
+		}
+	}
+	for (uint32_t i = grp ? grp->start : 0; grp && i < grp->end; i++) {
+		const struct sig *s;
 		uint32_t sq;
 		bool fuzzy = false;
 
-		if (s->hash != h || s->nopt != nopt || s->eol_pad != o->eol_pad ||
-		    memcmp(s->opt, o->olayout, nopt) != 0)
+		/* Version, option length, MSS, scale and payload class in one test. */
+		if (((okey ^ set->key[i].val) & set->key[i].mask) != 0)
 			continue;
-		if ((s->ver >= 0 && s->ver != o->ip_ver) || s->olen != o->ip_opt_len)
-			continue;
-		if ((s->mss >= 0 && s->mss != omss) || (s->scale >= 0 && s->scale != oscale))
-			continue;
-		if (s->pclass >= 0 && s->pclass != (int)o->payload)
-			continue;
+		s = &set->sig[set->idx[i]];
 		sq = s->quirks & mask;
 		if (sq != oq) {
 			if ((sq & ~oq & ~Q_MAY_GO) != 0 || (oq & ~sq & ~Q_MAY_COME) != 0)

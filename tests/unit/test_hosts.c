@@ -11,7 +11,10 @@
 #include <cmocka.h>
 
 #include "common/hostrec.h"
+#include "common/net.h"
+#include "common/oui.h"
 #include "sensor/hosts.h"
+#include "sensor/output.h"
 
 static void
 mac_of(uint32_t i, uint8_t m[6])
@@ -175,7 +178,7 @@ test_hostrec_round_trip(void **state)
 	host_add_name(t, h, "nas.local", 9, HSRC_MDNS);
 	host_add_service(t, h, IPPROTO_TCP, 22, "SSH-2.0-OpenSSH_9.2p1", "ssh");
 	host_add_guess(t, h, "linux", "Linux", NULL, 30, HSRC_MDNS);
-	host_set_shared(t, h, &h->dhcp_prl, "1,3,6", 5);
+	host_set_dhcp_prl(t, h, host_shared_id("1,3,6", 5, false));
 	assert_int_equal(host_to_hostrec(h, NULL, &r), 0);
 	a = hostrec_to_json_string(&r);
 
@@ -193,6 +196,160 @@ test_hostrec_round_trip(void **state)
 	host_table_free(t);
 }
 
+static int
+visit_order(struct host *h, void *arg)
+{
+	uint32_t *v = arg;
+
+	v[++v[0]] = h->mac[5];
+	return 0;
+}
+
+/*
+ * Visiting goes most recently seen first; a host seen again within the same
+ * second keeps its place; eviction takes the least recently seen.
+ */
+static void
+test_recency_order(void **state)
+{
+	struct host_table *t = host_table_new(4);
+	uint32_t v[8] = {0};
+	uint8_t m[6];
+
+	for (uint32_t i = 1; i <= 4; i++) {
+		mac_of(i, m);
+		host_touch(t, m, 10 + i, HSRC_ARP);
+	}
+	mac_of(2, m);
+	host_touch(t, m, 20, HSRC_ARP); /* 2 to the front */
+	mac_of(4, m);
+	host_touch(t, m, 14, HSRC_ARP); /* same second as before: stays */
+	host_table_foreach(t, visit_order, v);
+	assert_int_equal(v[0], 4);
+	assert_int_equal(v[1], 2);
+	assert_int_equal(v[2], 4);
+	assert_int_equal(v[3], 3);
+	assert_int_equal(v[4], 1);
+	mac_of(5, m);
+	host_touch(t, m, 21, HSRC_ARP); /* evicts 1, the least recent */
+	mac_of(1, m);
+	assert_null(host_find(t, m));
+	memset(v, 0, sizeof(v));
+	host_table_foreach(t, visit_order, v);
+	assert_int_equal(v[0], 4);
+	assert_int_equal(v[1], 5);
+	assert_int_equal(v[4], 3);
+	host_table_free(t);
+}
+
+/* A full name list: the oldest name of the same source makes room, the others stay in order. */
+static void
+test_names_full_replace_oldest(void **state)
+{
+	struct host_table *t = host_table_new(16);
+	uint8_t m[6];
+	struct host *h;
+	char n[32];
+
+	mac_of(6, m);
+	h = host_touch(t, m, 1, HSRC_DHCP);
+	assert_true(host_add_name(t, h, "first-dhcp", 10, HSRC_DHCP));
+	for (int i = 1; i < HOST_MAX_NAMES; i++) {
+		snprintf(n, sizeof(n), "mdns-%d.local", i);
+		assert_true(host_add_name(t, h, n, strlen(n), HSRC_MDNS));
+	}
+	assert_int_equal(h->n_names, HOST_MAX_NAMES);
+	/* No name of this source to drop: refused. */
+	assert_false(host_add_name(t, h, "nb", 2, HSRC_NETBIOS));
+	assert_true(host_add_name(t, h, "second-dhcp", 11, HSRC_DHCP));
+	assert_int_equal(h->n_names, HOST_MAX_NAMES);
+	assert_string_equal(h->names[0].name, "mdns-1.local");
+	assert_string_equal(h->names[HOST_MAX_NAMES - 2].name, "mdns-7.local");
+	assert_string_equal(h->names[HOST_MAX_NAMES - 1].name, "second-dhcp");
+	assert_int_equal(h->names[HOST_MAX_NAMES - 1].src, HSRC_DHCP);
+	host_table_free(t);
+}
+
+/* The table line of a host, made from its summary and from its host record. */
+static void
+table_lines(const struct host *h, const struct oui_db *oui, char **from_summary, char **from_record)
+{
+	struct host_summary s;
+	struct hostrec r = {0};
+	struct output o;
+	size_t len;
+	FILE *f;
+
+	assert_non_null(f = open_memstream(from_summary, &len));
+	output_begin(&o, f, OUTPUT_TABLE);
+	host_summarize(h, oui, &s);
+	assert_int_equal(output_summary(&o, &s), 0);
+	fclose(f);
+	assert_non_null(f = open_memstream(from_record, &len));
+	output_begin(&o, f, OUTPUT_TABLE);
+	assert_int_equal(host_to_hostrec(h, oui, &r), 0);
+	assert_int_equal(output_host(&o, &r), 0);
+	fclose(f);
+	hostrec_clear(&r);
+}
+
+/*
+ * The table shows a host as its host record would show it, whatever the
+ * text: long names, backslashes, escapes, UTF-8, names differing in case,
+ * vendors that need escaping, guesses that combine.
+ */
+static void
+test_summary_matches_record(void **state)
+{
+	static const char csv[] = "Registry,Assignment,Organization Name,Organization Address\n"
+	                          "MA-L,001600,Plain Vendor Inc,x\n"
+	                          "MA-L,001601,Back\\slash Vendor with a name far too long for the "
+	                          "column,x\n"
+	                          "MA-L,001602,Caf\xc3\xa9 \xff Corp,x\n";
+	static const char *const names[] = {
+	        "ws-042",      "WS-042",        "back\\slash",    "esc\x1b[1m",
+	        "caf\xc3\xa9", "\xff\xfe",      "dup.local",      "DUP.local",
+	        "x",           "host.example.", "a,b \"quoted\"", "trailing.",
+	};
+	static const char *const fams[] = {"windows", "linux", "android", "macos", "bsd", NULL};
+	struct host_table *t = host_table_new(256);
+	char err[128], longname[400], *a, *b;
+	struct oui_db *oui = oui_load_buffer(csv, sizeof(csv) - 1, err, sizeof(err));
+	unsigned seed = 7;
+
+	assert_non_null(oui);
+	memset(longname, 'n', sizeof(longname));
+	memset(longname + 200, 0x5c, 6); /* backslashes that double past the cap */
+	for (uint32_t i = 0; i < 200; i++) {
+		uint8_t m[6] = {0x00, 0x16, (uint8_t)(i % 3), 0, (uint8_t)(i >> 8), (uint8_t)i};
+		struct host *h;
+		if (i % 7 == 3)
+			m[0] = 0x02; /* locally administered */
+		h = host_touch(t, m, 100, (enum host_src)(i % HSRC__COUNT));
+		for (int k = 0; k < (int)(i % 5); k++)
+			host_add_v4(t, h, htonl(0x0a000001u + i * 7 + (uint32_t)k));
+		for (int k = 0; k < (int)(i % 9); k++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *n = names[(seed >> 8) % (sizeof(names) / sizeof(names[0]))];
+			host_add_name(t, h, n, strlen(n), (enum host_src)((seed >> 4) % 6));
+		}
+		if (i % 11 == 0)
+			host_add_name(t, h, longname, sizeof(longname), HSRC_NETBIOS);
+		for (int k = 0; k < (int)(i % 4); k++) {
+			seed = seed * 1103515245u + 12345u;
+			host_add_guess(t, h, fams[(seed >> 8) % 6],
+			               k ? "Some OS \\ 1.0" : "Windows 10", k == 2 ? "10" : NULL,
+			               (int)((seed >> 16) % 100), (enum host_src)(k * 3 + 1));
+		}
+		table_lines(h, oui, &a, &b);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+	oui_free(oui);
+	host_table_free(t);
+}
+
 int
 main(void)
 {
@@ -203,6 +360,9 @@ main(void)
 	        cmocka_unit_test(test_names_sanitized_deduplicated),
 	        cmocka_unit_test(test_guesses_interned_and_combined),
 	        cmocka_unit_test(test_hostrec_round_trip),
+	        cmocka_unit_test(test_recency_order),
+	        cmocka_unit_test(test_names_full_replace_oldest),
+	        cmocka_unit_test(test_summary_matches_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
