@@ -80,6 +80,22 @@ deploy_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+bool
+deploy_timed_out(const struct deploy_job *j)
+{
+	return deploy_now_ms() >= j->deadline || (j->opts->stop && *j->opts->stop);
+}
+
+void
+deploy_fail_timeout(const struct deploy_job *j, struct deploy_outcome *o, const char *what)
+{
+	if (j->opts->stop && *j->opts->stop)
+		deploy_fail(o, DEPLOY_TIMEOUT, false, "stopped by a signal while %s", what);
+	else
+		deploy_fail(o, DEPLOY_TIMEOUT, false, "timed out after %lld s while %s",
+		            (long long)(j->opts->timeout_ms / 1000), what);
+}
+
 void
 deploy_fail(struct deploy_outcome *o, enum deploy_status st, bool transient, const char *fmt, ...)
 {
@@ -579,10 +595,12 @@ run_host(struct pool *pl, size_t idx, unsigned *seed)
 	r->status = sm.status;
 	if (sm.status == DEPLOY_OK) {
 		if (pl->o->dry_run)
+			/* A method may not know the OS (SMB): leave out what is unknown. */
 			snprintf(r->reason, sizeof(r->reason),
-			         "dry run: precheck passed (%s %s, %llu MiB free, %s)", j.facts.os,
-			         j.facts.arch, (unsigned long long)(j.facts.free_kb / 1024),
-			         j.facts.priv);
+			         "dry run: precheck passed (%s%s%s%s%llu MiB free, %s)", j.facts.os,
+			         j.facts.arch[0] ? " " : "", j.facts.arch,
+			         j.facts.os[0] || j.facts.arch[0] ? ", " : "",
+			         (unsigned long long)(j.facts.free_kb / 1024), j.facts.priv);
 		else
 			snprintf(r->reason, sizeof(r->reason), "%s", note);
 	} else {

@@ -5,7 +5,7 @@
  * result -> cleanup), per-host deadlines, retries with backoff for
  * transient errors only, and one final status with a reason per host.
  *
- * A method (SSH now, SMB later) is a small vtable of blocking steps, each
+ * A method (SSH, SMB) is a small vtable of blocking steps, each
  * bounded by the job's deadline; the engine owns ordering, retries,
  * timeouts, results and counters. See deployer/README.md.
  */
@@ -219,6 +219,26 @@ void deploy_results_free(struct deploy_host_result *r, size_t n);
 
 /* Monotonic clock in milliseconds. */
 int64_t deploy_now_ms(void);
+
+/* ---- helpers every method uses ---- */
+
+/* The job's deadline has passed, or a stop signal came. */
+bool deploy_timed_out(const struct deploy_job *j);
+
+/* Fail o with DEPLOY_TIMEOUT: "timed out after N s while WHAT" (or "stopped by a signal while WHAT"). */
+void deploy_fail_timeout(const struct deploy_job *j, struct deploy_outcome *o, const char *what);
+
+/*
+ * Connect over TCP to the job's host and port within connect_timeout_ms
+ * (and the job's deadline), trying each address the name resolves to.
+ * Returns a connected non-blocking socket (O_CLOEXEC, TCP_NODELAY), or a
+ * negative MUSTER_E* with o filled in: unreachable for a refused
+ * connection, no route or no answer (service names the server expected in
+ * the reason: "SSH", "SMB"), timeout at the deadline. addr (may be NULL)
+ * gets the numeric address of the last address tried.
+ */
+int deploy_tcp_connect(const struct deploy_job *j, int64_t connect_timeout_ms, const char *service,
+                       char *addr, size_t addrlen, struct deploy_outcome *o);
 
 /* Append to a capped tail buffer: when full, the oldest bytes are dropped. */
 void deploy_tail_append(struct buf *b, const void *p, size_t len, size_t cap);

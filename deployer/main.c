@@ -24,6 +24,12 @@
 #include "deployer/server.h"
 #include "deployer/ssh.h"
 #include "deployer/targets.h"
+#ifdef MUSTER_HAVE_SMB
+#include <libsmbclient.h>
+
+#include "deployer/smb.h"
+#include "deployer/smbhelper.h"
+#endif
 
 #define MAX_INPUTS 64
 
@@ -39,7 +45,7 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fputs("usage: muster-deploy --method ssh --targets FILE --installer FILE [options]\n"
+	fputs("usage: muster-deploy --method ssh|smb --targets FILE --installer FILE [options]\n"
 	      "\n"
 	      "Targets (any mix; de-duplicated):\n"
 	      "  --targets FILE            host, host:port, user@host:port per line; CSV with a\n"
@@ -54,20 +60,37 @@ usage(FILE *f)
 	      "run\n"
 	      "  --os LIST                 keep OS families (linux,macos,...; 'unknown' for "
 	      "unknown)\n"
-	      "Login:\n"
-	      "  --user NAME               login user (default root; user@host overrides)\n"
-	      "  --port N                  default port (22)\n"
+	      "Login (both methods):\n"
+	      "  --method M                ssh (default) or smb (Windows: ADMIN$ and a service)\n"
+	      "  --user NAME               login user (ssh: default root; smb: default\n"
+	      "                            Administrator, DOMAIN\\user or user@REALM; user@host\n"
+	      "                            in the targets overrides)\n"
+	      "  --port N                  default port (ssh 22, smb 445)\n"
+	      "  --password-file FILE      login password (or env MUSTER_SSH_PASSWORD, for smb\n"
+	      "                            MUSTER_SMB_PASSWORD)\n"
+	      "SSH:\n"
 	      "  --identity KEYFILE        private key (ed25519 or ECDSA)\n"
 	      "  --passphrase-file FILE    its passphrase (or env MUSTER_SSH_PASSPHRASE)\n"
 	      "  --agent                   try the keys of ssh-agent ($SSH_AUTH_SOCK)\n"
-	      "  --password-file FILE      login password (or env MUSTER_SSH_PASSWORD)\n"
 	      "  --sudo-password-file FILE sudo password for non-root users (or env\n"
 	      "                            MUSTER_SUDO_PASSWORD)\n"
 	      "  --known-hosts FILE        default ~/.ssh/known_hosts\n"
 	      "  --host-key-policy P       strict (default) or accept-new\n"
-	      "Run:\n"
-	      "  --installer FILE          what to run on every host (prints MUSTER-RESULT)\n"
 	      "  --remote-dir DIR          where to upload on the target (default /tmp)\n"
+	      "SMB (Windows):\n"
+	      "  --domain NAME             NTLM domain of --user (or DOMAIN\\user)\n"
+	      "  --kerberos                Kerberos first (password, or the ccache of\n"
+	      "                            $KRB5CCNAME), NTLM after; also for user@REALM\n"
+	      "  --share SPEC              upload there, not to ADMIN$ then C$\\Windows\\Temp:\n"
+	      "                            NAME[\\DIR][=X:\\LOCAL\\PATH] (the path of NAME on the\n"
+	      "                            target; known for ADMIN$ and C$, D$, ...)\n"
+	      "  --svc-exe FILE            muster-svc.exe to upload (default: the build's, or\n"
+	      "                            $MUSTER_SVC_EXE, or PREFIX/lib/muster/)\n"
+	      "  --service-name NAME       name of the temporary service (default MusterDeploy;\n"
+	      "                            must start with Muster)\n"
+	      "Run:\n"
+	      "  --installer FILE          what to run on every host (prints MUSTER-RESULT;\n"
+	      "                            smb: an .msi or .exe)\n"
 	      "  --parallel N              hosts at once (default 16, at most 1024)\n"
 	      "  --timeout SECS            per host, all attempts (default 300)\n"
 	      "  --connect-timeout SECS    TCP connect (default 10)\n"
@@ -118,6 +141,11 @@ enum {
 	OPT_EXPORT_ANSIBLE,
 	OPT_LOG_LEVEL,
 	OPT_QUIET,
+	OPT_DOMAIN,
+	OPT_KERBEROS,
+	OPT_SHARE,
+	OPT_SVC_EXE,
+	OPT_SERVICE_NAME,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -154,6 +182,11 @@ static const struct option longopts[] = {
         {"export-ansible", required_argument, NULL, OPT_EXPORT_ANSIBLE},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"domain", required_argument, NULL, OPT_DOMAIN},
+        {"kerberos", no_argument, NULL, OPT_KERBEROS},
+        {"share", required_argument, NULL, OPT_SHARE},
+        {"svc-exe", required_argument, NULL, OPT_SVC_EXE},
+        {"service-name", required_argument, NULL, OPT_SERVICE_NAME},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -192,6 +225,12 @@ struct cli {
 	bool dry_run, quiet;
 	const char *report, *report_csv, *failed_file, *export_ansible;
 	bool log_level_set;
+	/* smb */
+	const char *domain, *share, *svc_exe, *service_name;
+	bool kerberos;
+	bool user_set, port_set;
+	const char *ssh_only; /* the first SSH-only option given, for a usage error with smb */
+	const char *smb_only;
 };
 
 /* State for the tick callback. */
@@ -241,12 +280,84 @@ secret_opt(const char *file, const char *env, struct secret *s, const char *what
 	return 0;
 }
 
+/* A random id for this run (32 hex digits), shared by its records on the server. */
+static void
+run_id(char run[33])
+{
+	uint8_t rnd[16];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		memset(rnd, 0, sizeof(rnd));
+	for (int i = 0; i < 16; i++)
+		snprintf(run + 2 * i, 3, "%02x", rnd[i]);
+}
+
+/* --user for the method: a login name for ssh; DOMAIN\\user, user@REALM or user for smb. */
+static bool
+user_ok(const struct cli *c, char *why, size_t whylen)
+{
+	if (strcmp(c->method, "smb") == 0) {
+#ifdef MUSTER_HAVE_SMB
+		char u[SMB_USER_MAX], d[SMB_DOMAIN_MAX];
+		return smb_user_parse(c->user, c->domain, u, sizeof(u), d, sizeof(d), why, whylen);
+#else
+		return false;
+#endif
+	}
+	{
+		struct target t;
+		char probe[80];
+		snprintf(probe, sizeof(probe), "%s@h", c->user);
+		if (strlen(c->user) >= TARGET_USER_MAX ||
+		    !targets_parse_spec(probe, &t, why, whylen)) {
+			snprintf(why, whylen, "not a valid user name");
+			return false;
+		}
+	}
+	return true;
+}
+
+#ifdef MUSTER_HAVE_SMB
+/* The SMB method's shared state from the options. MUSTER_EINVAL for a usage error. */
+static int
+setup_smb(const struct cli *c, struct smb_config *mcfg, struct smb_global **mg, char *err,
+          size_t errlen)
+{
+	if (c->service_name != NULL && strncasecmp(c->service_name, "Muster", 6) != 0) {
+		/* A stale service of that name is deleted: never someone else's. */
+		snprintf(err, errlen, "--service-name must start with \"Muster\"");
+		return MUSTER_EINVAL;
+	}
+	if (c->password_file != NULL) {
+		if (secret_from_file(c->password_file, &mcfg->password, err, errlen) != 0)
+			return MUSTER_EIO;
+	} else {
+		secret_from_env("MUSTER_SMB_PASSWORD", &mcfg->password);
+	}
+	if (mcfg->password.p == NULL && !c->kerberos) {
+		snprintf(err, errlen,
+		         "no credential: give --password-file (or MUSTER_SMB_PASSWORD), or "
+		         "--kerberos with a ticket in $KRB5CCNAME");
+		return MUSTER_EINVAL;
+	}
+	mcfg->domain = c->domain;
+	mcfg->kerberos = c->kerberos;
+	mcfg->share = c->share;
+	mcfg->svc_exe = c->svc_exe;
+	mcfg->service_name = c->service_name;
+	mcfg->connect_timeout_ms = c->connect_timeout * 1000;
+	if ((*mg = smb_global_new(mcfg, err, errlen)) == NULL)
+		return strncmp(err, "--", 2) == 0 ? MUSTER_EINVAL : MUSTER_EIO;
+	return 0;
+}
+#endif
+
 int
 main(int argc, char **argv)
 {
 	struct cli c = {.method = "ssh",
 	                .user = "root",
-	                .port = 22,
+	                .port = 0,
 	                .policy = SSH_HOSTKEY_STRICT,
 	                .parallel = 16,
 	                .timeout = 300,
@@ -257,6 +368,13 @@ main(int argc, char **argv)
 	struct deploy_payload payload = {0};
 	struct ssh_config scfg = {0};
 	struct ssh_global *sg = NULL;
+#ifdef MUSTER_HAVE_SMB
+	struct smb_config mcfg = {0};
+	struct smb_global *mg = NULL;
+#endif
+	const struct deploy_method *method = &ssh_method;
+	void *mglobal = NULL;
+	bool smb = false;
 	struct server_client *sc = NULL;
 	struct deploy_host_result *res = NULL;
 	struct deploy_options o = {0};
@@ -266,6 +384,11 @@ main(int argc, char **argv)
 	char err[512], khdefault[4096], failed_default[4096], run[33];
 	int ch, ex = MUSTER_EXIT_RUNTIME, r;
 
+#ifdef MUSTER_HAVE_SMB
+	/* The SMB method's helper process (smbhelper.h): nothing else to do. */
+	if (argc == 2 && strcmp(argv[1], SMBH_ARG) == 0)
+		smbh_main(SMBH_FD);
+#endif
 	memset(&diag, 0, sizeof(diag));
 	log_init("muster-deploy", false, LOG_INFO_);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -317,40 +440,60 @@ main(int argc, char **argv)
 			c.os = optarg;
 			break;
 		case OPT_USER: {
-			struct target t;
-			char why[64], probe[80];
-			snprintf(probe, sizeof(probe), "%s@h", optarg);
-			if (strlen(optarg) >= TARGET_USER_MAX ||
-			    !targets_parse_spec(probe, &t, why, sizeof(why))) {
-				fprintf(stderr, "muster-deploy: --user: not a valid user name\n");
-				return MUSTER_EXIT_USAGE;
-			}
 			c.user = optarg;
+			c.user_set = true;
 			break;
 		}
 		case OPT_PORT:
 			if (!parse_num(optarg, 1, 65535, &c.port))
 				goto usage_err;
+			c.port_set = true;
 			break;
 		case OPT_IDENTITY:
 			c.identity = optarg;
+			c.ssh_only = c.ssh_only ? c.ssh_only : "--identity";
 			break;
 		case OPT_PASSPHRASE_FILE:
 			c.passphrase_file = optarg;
+			c.ssh_only = c.ssh_only ? c.ssh_only : "--passphrase-file";
 			break;
 		case OPT_AGENT:
 			c.agent = true;
+			c.ssh_only = c.ssh_only ? c.ssh_only : "--agent";
 			break;
 		case OPT_PASSWORD_FILE:
 			c.password_file = optarg;
 			break;
 		case OPT_SUDO_PASSWORD_FILE:
 			c.sudo_password_file = optarg;
+			c.ssh_only = c.ssh_only ? c.ssh_only : "--sudo-password-file";
 			break;
 		case OPT_KNOWN_HOSTS:
 			c.known_hosts = optarg;
+			c.ssh_only = c.ssh_only ? c.ssh_only : "--known-hosts";
+			break;
+		case OPT_DOMAIN:
+			c.domain = optarg;
+			c.smb_only = c.smb_only ? c.smb_only : "--domain";
+			break;
+		case OPT_KERBEROS:
+			c.kerberos = true;
+			c.smb_only = c.smb_only ? c.smb_only : "--kerberos";
+			break;
+		case OPT_SHARE:
+			c.share = optarg;
+			c.smb_only = c.smb_only ? c.smb_only : "--share";
+			break;
+		case OPT_SVC_EXE:
+			c.svc_exe = optarg;
+			c.smb_only = c.smb_only ? c.smb_only : "--svc-exe";
+			break;
+		case OPT_SERVICE_NAME:
+			c.service_name = optarg;
+			c.smb_only = c.smb_only ? c.smb_only : "--service-name";
 			break;
 		case OPT_POLICY:
+			c.ssh_only = c.ssh_only ? c.ssh_only : "--host-key-policy";
 			if (strcmp(optarg, "strict") == 0)
 				c.policy = SSH_HOSTKEY_STRICT;
 			else if (strcmp(optarg, "accept-new") == 0)
@@ -366,6 +509,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_REMOTE_DIR:
 			c.remote_dir = optarg;
+			c.ssh_only = c.ssh_only ? c.ssh_only : "--remote-dir";
 			break;
 		case OPT_PARALLEL:
 			if (!parse_num(optarg, 1, 1024, &c.parallel))
@@ -413,8 +557,13 @@ main(int argc, char **argv)
 			usage(stdout);
 			return MUSTER_EXIT_OK;
 		case OPT_VERSION:
+#ifdef MUSTER_HAVE_SMB
+			printf("muster-deploy %s (libssh2 %s, libsmbclient %s)\n", MUSTER_VERSION,
+			       libssh2_version(0), smbc_version());
+#else
 			printf("muster-deploy %s (libssh2 %s)\n", MUSTER_VERSION,
 			       libssh2_version(0));
+#endif
 			return MUSTER_EXIT_OK;
 		default:
 			goto usage_err;
@@ -426,8 +575,32 @@ main(int argc, char **argv)
 		        "line; see --help)\n");
 		return MUSTER_EXIT_USAGE;
 	}
-	if (strcmp(c.method, "ssh") != 0) {
-		fprintf(stderr, "muster-deploy: --method: only ssh is available\n");
+	if (strcmp(c.method, "smb") == 0) {
+#ifdef MUSTER_HAVE_SMB
+		smb = true;
+		method = &smb_method;
+#else
+		fprintf(stderr, "muster-deploy: --method smb: built without libsmbclient\n");
+		return MUSTER_EXIT_USAGE;
+#endif
+	} else if (strcmp(c.method, "ssh") != 0) {
+		fprintf(stderr, "muster-deploy: --method: ssh or smb\n");
+		return MUSTER_EXIT_USAGE;
+	}
+	if (smb && c.ssh_only != NULL) {
+		fprintf(stderr, "muster-deploy: %s is for --method ssh\n", c.ssh_only);
+		return MUSTER_EXIT_USAGE;
+	}
+	if (!smb && c.smb_only != NULL) {
+		fprintf(stderr, "muster-deploy: %s is for --method smb\n", c.smb_only);
+		return MUSTER_EXIT_USAGE;
+	}
+	if (!c.port_set)
+		c.port = method->default_port;
+	if (smb && !c.user_set)
+		c.user = "Administrator";
+	if (!user_ok(&c, err, sizeof(err))) {
+		fprintf(stderr, "muster-deploy: --user: %s\n", err);
 		return MUSTER_EXIT_USAGE;
 	}
 	if (c.installer == NULL) {
@@ -483,7 +656,7 @@ main(int argc, char **argv)
 	targets_dedup(&tl, (uint16_t)c.port);
 	/* --port is the default of every target that names none. */
 	for (size_t i = 0; i < tl.n; i++)
-		if (tl.v[i].port == 0 && c.port != 22)
+		if (tl.v[i].port == 0 && c.port != method->default_port)
 			tl.v[i].port = (uint16_t)c.port;
 	if (tl.n == 0) {
 		fprintf(stderr, "muster-deploy: no hosts to deploy to\n");
@@ -495,10 +668,25 @@ main(int argc, char **argv)
 		fprintf(stderr, "muster-deploy: %s\n", err);
 		goto out;
 	}
+	if (smb && strcmp(payload.name, "muster-installer.msi") != 0 &&
+	    strcmp(payload.name, "muster-installer.exe") != 0) {
+		/* muster-svc.exe runs an .msi through msiexec or an .exe directly: nothing else. */
+		fprintf(stderr,
+		        "muster-deploy: --method smb installs an .msi or an .exe (lowercase "
+		        "suffix), not %s\n",
+		        c.installer);
+		ex = MUSTER_EXIT_USAGE;
+		goto out;
+	}
 	if (c.known_hosts == NULL) {
 		const char *home = getenv("HOME");
 		snprintf(khdefault, sizeof(khdefault), "%s/.ssh/known_hosts", home ? home : "");
 		c.known_hosts = khdefault;
+	}
+	if (c.export_ansible != NULL && smb) {
+		fprintf(stderr, "muster-deploy: --export-ansible is for --method ssh\n");
+		ex = MUSTER_EXIT_USAGE;
+		goto out;
 	}
 	if (c.export_ansible != NULL) {
 		struct ansible_export ae = {.tl = &tl,
@@ -523,6 +711,17 @@ main(int argc, char **argv)
 		goto out;
 	}
 
+#ifdef MUSTER_HAVE_SMB
+	if (smb) {
+		if ((r = setup_smb(&c, &mcfg, &mg, err, sizeof(err))) != 0) {
+			fprintf(stderr, "muster-deploy: %s\n", err);
+			ex = r == MUSTER_EINVAL ? MUSTER_EXIT_USAGE : MUSTER_EXIT_RUNTIME;
+			goto out;
+		}
+		mglobal = mg;
+		goto run;
+	}
+#endif
 	/* ---- the SSH method ---- */
 	if (c.identity == NULL && !c.agent && c.password_file == NULL &&
 	    getenv("MUSTER_SSH_PASSWORD") == NULL) {
@@ -555,15 +754,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "muster-deploy: %s\n", err);
 		goto out;
 	}
+	mglobal = sg;
 
 	/* ---- run ---- */
-	{
-		uint8_t rnd[16];
-		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-			memset(rnd, 0, sizeof(rnd));
-		for (int i = 0; i < 16; i++)
-			snprintf(run + 2 * i, 3, "%02x", rnd[i]);
-	}
+run:
+	run_id(run);
 	signal(SIGPIPE, SIG_IGN);
 	{
 		/* One socket per worker, and a few more: take the hard file limit. */
@@ -580,8 +775,8 @@ main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 	}
 	rc.tl = &tl;
-	rc.method = ssh_method.name;
-	rc.default_port = ssh_method.default_port;
+	rc.method = method->name;
+	rc.default_port = (uint16_t)c.port;
 	rc.default_user = c.user;
 	rc.installer_sha256 = payload.sha256;
 	rc.dry_run = c.dry_run;
@@ -603,7 +798,7 @@ main(int argc, char **argv)
 	o.stop = &stop_flag;
 	log_info("deploy-start", "run=%s hosts=%zu parallel=%ld installer_sha256=%s dry_run=%d",
 	         run, tl.n, c.parallel, payload.sha256, c.dry_run);
-	if ((r = deploy_engine_run(&ssh_method, sg, &tl, &payload, &o, &res)) != 0) {
+	if ((r = deploy_engine_run(method, mglobal, &tl, &payload, &o, &res)) != 0) {
 		fprintf(stderr, "muster-deploy: cannot start the workers: %s\n",
 		        muster_strerror(r));
 		goto out;
@@ -663,6 +858,10 @@ main(int argc, char **argv)
 out:
 	deploy_results_free(res, tl.n);
 	ssh_global_free(sg);
+#ifdef MUSTER_HAVE_SMB
+	smb_global_free(mg);
+	secret_free(&mcfg.password);
+#endif
 	secret_free(&scfg.passphrase);
 	secret_free(&scfg.password);
 	secret_free(&scfg.sudo_password);

@@ -13,7 +13,7 @@
 #include "common/buf.h"
 #include "common/muster.h"
 #include "deployer/server.h"
-#include "deployer/ssh.h"
+#include "deployer/secret.h"
 
 #define SERVER_BODY_MAX ((size_t)64 << 20)
 #define POST_BATCH      500

@@ -39,7 +39,6 @@
 #include "deployer/ssh.h"
 
 #define KEYFILE_MAX   (64 << 10)
-#define SECRET_MAX    4096
 #define SFTP_CHUNK    ((size_t)256 << 10) /* bytes handed to one sftp_write: pipelined inside */
 #define POLL_SLICE_MS 200
 #define CMD_MAX       4096
@@ -54,80 +53,6 @@ static const char *const hostkey_methods[] = {
         "rsa-sha2-256",
         "ssh-rsa",
 };
-
-/* ---- secrets ---- */
-
-static int
-secret_set(struct secret *s, const char *v, size_t len)
-{
-	secret_free(s);
-	if (len > SECRET_MAX)
-		return MUSTER_ETOOBIG;
-	if ((s->p = malloc(len + 1)) == NULL)
-		return MUSTER_ENOMEM;
-	mlock(s->p, len + 1); /* best effort: keep it out of swap */
-	memcpy(s->p, v, len);
-	s->p[len] = '\0';
-	s->len = len;
-	return 0;
-}
-
-int
-secret_from_file(const char *path, struct secret *s, char *err, size_t errlen)
-{
-	char buf[SECRET_MAX + 2];
-	ssize_t n;
-	size_t len;
-	int fd, r;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return MUSTER_EIO;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return MUSTER_EIO;
-	}
-	len = strcspn(buf, "\r\n") < (size_t)n ? strcspn(buf, "\r\n") : (size_t)n;
-	if (memchr(buf, '\0', len) != NULL) {
-		explicit_bzero(buf, sizeof(buf));
-		snprintf(err, errlen, "%s holds a NUL byte", path);
-		return MUSTER_EINVAL;
-	}
-	r = secret_set(s, buf, len);
-	explicit_bzero(buf, sizeof(buf));
-	if (r != 0)
-		snprintf(err, errlen, "cannot keep the secret from %s", path);
-	return r;
-}
-
-int
-secret_from_env(const char *name, struct secret *s)
-{
-	char *v = getenv(name);
-	int r;
-
-	if (v == NULL)
-		return MUSTER_ENOENT;
-	r = secret_set(s, v, strlen(v));
-	explicit_bzero(v, strlen(v));
-	unsetenv(name);
-	return r;
-}
-
-void
-secret_free(struct secret *s)
-{
-	if (s == NULL || s->p == NULL)
-		return;
-	explicit_bzero(s->p, s->len);
-	munlock(s->p, s->len + 1);
-	free(s->p);
-	s->p = NULL;
-	s->len = 0;
-}
 
 /* ---- shared state ---- */
 
@@ -485,98 +410,16 @@ wait_io(struct deploy_job *j)
 				break;                                                             \
 	} while (0)
 
-static bool
-timed_out(struct deploy_job *j)
-{
-	return deploy_now_ms() >= j->deadline || (j->opts->stop && *j->opts->stop);
-}
-
-static void
-fail_timeout(struct deploy_job *j, struct deploy_outcome *o, const char *what)
-{
-	if (j->opts->stop && *j->opts->stop)
-		deploy_fail(o, DEPLOY_TIMEOUT, false, "stopped by a signal while %s", what);
-	else
-		deploy_fail(o, DEPLOY_TIMEOUT, false, "timed out after %lld s while %s",
-		            (long long)(j->opts->timeout_ms / 1000), what);
-}
-
 /* TCP connect with the connect timeout (and the job's deadline). */
 static int
 tcp_connect(struct deploy_job *j, struct deploy_outcome *o)
 {
 	struct ssh_host *h = H(j);
-	struct addrinfo hints = {0}, *ai = NULL;
-	char port[8];
-	int64_t until = deploy_now_ms() + G(j)->cfg.connect_timeout_ms;
-	int r, fd = -1, err = 0, one = 1;
+	int fd = deploy_tcp_connect(j, G(j)->cfg.connect_timeout_ms, "SSH", h->addr,
+	                            sizeof(h->addr), o);
 
-	if (until > j->deadline)
-		until = j->deadline;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-	snprintf(port, sizeof(port), "%u", j->port);
-	if ((r = getaddrinfo(j->target->host, port, &hints, &ai)) != 0) {
-		deploy_fail(o, DEPLOY_UNREACHABLE, r == EAI_AGAIN, "cannot resolve %s: %s",
-		            j->target->host, gai_strerror(r));
-		return MUSTER_ENET;
-	}
-	for (struct addrinfo *a = ai; a != NULL; a = a->ai_next) {
-		struct pollfd pfd;
-		socklen_t sl = sizeof(err);
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			err = errno;
-			continue;
-		}
-		getnameinfo(a->ai_addr, a->ai_addrlen, h->addr, sizeof(h->addr), NULL, 0,
-		            NI_NUMERICHOST);
-		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
-			break;
-		if (errno != EINPROGRESS) {
-			err = errno;
-			goto next;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		for (;;) {
-			int64_t left = until - deploy_now_ms();
-			if (left <= 0 || (j->opts->stop && *j->opts->stop)) {
-				err = ETIMEDOUT;
-				goto next;
-			}
-			r = poll(&pfd, 1, (int)(left < POLL_SLICE_MS ? left : POLL_SLICE_MS));
-			if (r > 0)
-				break;
-			if (r < 0 && errno != EINTR) {
-				err = errno;
-				goto next;
-			}
-		}
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) == 0 && err == 0)
-			break;
-	next:
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	if (fd < 0) {
-		if (err == ETIMEDOUT && deploy_now_ms() >= j->deadline)
-			fail_timeout(j, o, "connecting");
-		else if (err == ETIMEDOUT)
-			deploy_fail(o, DEPLOY_UNREACHABLE, false,
-			            "no answer from %s port %u within %lld s", j->target->host,
-			            j->port, (long long)(G(j)->cfg.connect_timeout_ms / 1000));
-		else if (err == ECONNREFUSED)
-			deploy_fail(o, DEPLOY_UNREACHABLE, false,
-			            "connection refused on port %u (no SSH server running?)",
-			            j->port);
-		else
-			deploy_fail(o, DEPLOY_UNREACHABLE, err == ECONNRESET,
-			            "cannot connect to port %u: %s", j->port, strerror(err));
-		return MUSTER_ENET;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (fd < 0)
+		return fd;
 	h->fd = fd;
 	return 0;
 }
@@ -734,8 +577,8 @@ ssh_connect(struct deploy_job *j, struct deploy_outcome *o)
 
 	SSH_CALL(j, rc, libssh2_session_handshake(h->s, h->fd));
 	if (rc != 0) {
-		if (rc == LIBSSH2_ERROR_EAGAIN || timed_out(j)) {
-			fail_timeout(j, o, "waiting for the SSH handshake");
+		if (rc == LIBSSH2_ERROR_EAGAIN || deploy_timed_out(j)) {
+			deploy_fail_timeout(j, o, "waiting for the SSH handshake");
 			return MUSTER_ETIMEOUT;
 		}
 		/* A server that drops us at once (MaxStartups, a restart) may take us later. */
@@ -822,8 +665,8 @@ ssh_authenticate(struct deploy_job *j, struct deploy_outcome *o)
 	if (methods == NULL) {
 		if (libssh2_userauth_authenticated(h->s))
 			return 0;
-		if (timed_out(j)) {
-			fail_timeout(j, o, "authenticating");
+		if (deploy_timed_out(j)) {
+			deploy_fail_timeout(j, o, "authenticating");
 			return MUSTER_ETIMEOUT;
 		}
 		deploy_fail(o, DEPLOY_UNREACHABLE, true,
@@ -850,7 +693,7 @@ ssh_authenticate(struct deploy_job *j, struct deploy_outcome *o)
 					libssh2_agent_free(agent);
 					return 0;
 				}
-				if (timed_out(j))
+				if (deploy_timed_out(j))
 					break;
 				prev = id;
 			}
@@ -863,8 +706,8 @@ ssh_authenticate(struct deploy_job *j, struct deploy_outcome *o)
 			libssh2_agent_disconnect(agent);
 			libssh2_agent_free(agent);
 		}
-		if (timed_out(j)) {
-			fail_timeout(j, o, "authenticating with the agent");
+		if (deploy_timed_out(j)) {
+			deploy_fail_timeout(j, o, "authenticating with the agent");
 			return MUSTER_ETIMEOUT;
 		}
 	}
@@ -875,8 +718,8 @@ ssh_authenticate(struct deploy_job *j, struct deploy_outcome *o)
 		                                               g->key_len, g->cfg.passphrase.p));
 		if (rc == 0)
 			return 0;
-		if (rc == LIBSSH2_ERROR_EAGAIN || timed_out(j)) {
-			fail_timeout(j, o, "authenticating with the key");
+		if (rc == LIBSSH2_ERROR_EAGAIN || deploy_timed_out(j)) {
+			deploy_fail_timeout(j, o, "authenticating with the key");
 			return MUSTER_ETIMEOUT;
 		}
 		if (rc == LIBSSH2_ERROR_FILE || rc == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED ||
@@ -902,7 +745,7 @@ ssh_authenticate(struct deploy_job *j, struct deploy_outcome *o)
 		snprintf(tried + used, sizeof(tried) - used, "%spassword", used ? ", " : "");
 	}
 	if (g->cfg.password.p != NULL && strstr(methods, "keyboard-interactive") != NULL &&
-	    !timed_out(j)) {
+	    !deploy_timed_out(j)) {
 		SSH_CALL(j, rc,
 		         libssh2_userauth_keyboard_interactive_ex(h->s, user, ulen, kbd_callback));
 		if (rc == 0)
@@ -911,8 +754,8 @@ ssh_authenticate(struct deploy_job *j, struct deploy_outcome *o)
 		snprintf(tried + used, sizeof(tried) - used, "%skeyboard-interactive",
 		         used ? ", " : "");
 	}
-	if (timed_out(j)) {
-		fail_timeout(j, o, "authenticating");
+	if (deploy_timed_out(j)) {
+		deploy_fail_timeout(j, o, "authenticating");
 		return MUSTER_ETIMEOUT;
 	}
 	if (tried[0] == '\0') {
@@ -1013,8 +856,8 @@ ssh_exec(struct deploy_job *j, struct exec_req *req, struct buf *out, struct buf
 	req->exit_status = -1;
 	SSH_CALLP(j, ch, libssh2_channel_open_session(h->s));
 	if (ch == NULL) {
-		if (timed_out(j)) {
-			fail_timeout(j, o, req->what);
+		if (deploy_timed_out(j)) {
+			deploy_fail_timeout(j, o, req->what);
 			return MUSTER_ETIMEOUT;
 		}
 		deploy_fail(o, DEPLOY_INSTALL_FAILED, true, "cannot open a session channel: %s",
@@ -1023,12 +866,12 @@ ssh_exec(struct deploy_job *j, struct exec_req *req, struct buf *out, struct buf
 	}
 	SSH_CALL(j, rc, libssh2_channel_exec(ch, req->cmd));
 	if (rc != 0) {
-		if (timed_out(j))
-			fail_timeout(j, o, req->what);
+		if (deploy_timed_out(j))
+			deploy_fail_timeout(j, o, req->what);
 		else
 			deploy_fail(o, DEPLOY_INSTALL_FAILED, true,
 			            "the server refused to run a command: %s", last_error(h->s));
-		r = timed_out(j) ? MUSTER_ETIMEOUT : MUSTER_ENET;
+		r = deploy_timed_out(j) ? MUSTER_ETIMEOUT : MUSTER_ENET;
 		goto out;
 	}
 	if (req->eof_now) {
@@ -1092,8 +935,8 @@ ssh_exec(struct deploy_job *j, struct exec_req *req, struct buf *out, struct buf
 			break;
 		}
 	}
-	if (r == MUSTER_ETIMEOUT || timed_out(j)) {
-		fail_timeout(j, o, req->what);
+	if (r == MUSTER_ETIMEOUT || deploy_timed_out(j)) {
+		deploy_fail_timeout(j, o, req->what);
 		r = MUSTER_ETIMEOUT;
 		goto out;
 	}
@@ -1104,7 +947,8 @@ ssh_exec(struct deploy_job *j, struct exec_req *req, struct buf *out, struct buf
 	r = 0;
 out:
 	/* A free that would block is left to the session's end. */
-	if (ch != NULL && libssh2_channel_free(ch) == LIBSSH2_ERROR_EAGAIN && !timed_out(j)) {
+	if (ch != NULL && libssh2_channel_free(ch) == LIBSSH2_ERROR_EAGAIN &&
+	    !deploy_timed_out(j)) {
 		SSH_CALL(j, rc, libssh2_channel_free(ch));
 	}
 	return r;
@@ -1291,8 +1135,8 @@ upload_scp(struct deploy_job *j, struct deploy_outcome *o)
 	SSH_CALLP(j, ch,
 	          libssh2_scp_send64(h->s, h->path, 0700, (libssh2_int64_t)j->payload->len, 0, 0));
 	if (ch == NULL) {
-		if (timed_out(j)) {
-			fail_timeout(j, o, "uploading (scp)");
+		if (deploy_timed_out(j)) {
+			deploy_fail_timeout(j, o, "uploading (scp)");
 			return MUSTER_ETIMEOUT;
 		}
 		deploy_fail(o, DEPLOY_INSTALL_FAILED, true,
@@ -1308,8 +1152,8 @@ upload_scp(struct deploy_job *j, struct deploy_outcome *o)
 		SSH_CALL(j, rc, libssh2_channel_wait_closed(ch));
 	}
 	SSH_CALL(j, rc, libssh2_channel_free(ch));
-	if (r == MUSTER_ETIMEOUT || timed_out(j)) {
-		fail_timeout(j, o, "uploading (scp)");
+	if (r == MUSTER_ETIMEOUT || deploy_timed_out(j)) {
+		deploy_fail_timeout(j, o, "uploading (scp)");
 		return MUSTER_ETIMEOUT;
 	}
 	if (r != 0) {
@@ -1331,8 +1175,8 @@ ssh_upload(struct deploy_job *j, struct deploy_outcome *o)
 
 	SSH_CALLP(j, h->sftp, libssh2_sftp_init(h->s));
 	if (h->sftp == NULL) {
-		if (timed_out(j)) {
-			fail_timeout(j, o, "starting SFTP");
+		if (deploy_timed_out(j)) {
+			deploy_fail_timeout(j, o, "starting SFTP");
 			return MUSTER_ETIMEOUT;
 		}
 		log_debug("sftp-unavailable", "host=%s error=\"%s\"", j->target->host,
@@ -1344,8 +1188,8 @@ ssh_upload(struct deploy_job *j, struct deploy_outcome *o)
 	                               LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_EXCL,
 	                               0700, LIBSSH2_SFTP_OPENFILE));
 	if (fh == NULL) {
-		if (timed_out(j)) {
-			fail_timeout(j, o, "uploading");
+		if (deploy_timed_out(j)) {
+			deploy_fail_timeout(j, o, "uploading");
 			return MUSTER_ETIMEOUT;
 		}
 		deploy_fail(o, DEPLOY_INSTALL_FAILED, false,
@@ -1381,13 +1225,13 @@ ssh_upload(struct deploy_job *j, struct deploy_outcome *o)
 		off += (size_t)w;
 	}
 	if (off < len) {
-		fail_timeout(j, o, "uploading");
+		deploy_fail_timeout(j, o, "uploading");
 		return MUSTER_ETIMEOUT;
 	}
 	SSH_CALL(j, rc, libssh2_sftp_close_handle(fh));
 	if (rc != 0) {
-		if (timed_out(j)) {
-			fail_timeout(j, o, "uploading");
+		if (deploy_timed_out(j)) {
+			deploy_fail_timeout(j, o, "uploading");
 			return MUSTER_ETIMEOUT;
 		}
 		deploy_fail(o, DEPLOY_INSTALL_FAILED, true,

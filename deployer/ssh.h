@@ -12,18 +12,7 @@
 #include <stdint.h>
 
 #include "deployer/engine.h"
-
-/* A secret held in locked memory, wiped when freed. Never logged. */
-struct secret {
-	char *p; /* NUL-terminated, NULL when unset */
-	size_t len;
-};
-
-/* The first line of a file (at most 4 KiB, without its end of line). 0 or MUSTER_EIO with err. */
-int secret_from_file(const char *path, struct secret *s, char *err, size_t errlen);
-/* The value of environment variable name, which is then removed from the environment. */
-int secret_from_env(const char *name, struct secret *s);
-void secret_free(struct secret *s);
+#include "deployer/secret.h"
 
 enum ssh_hostkey_policy { SSH_HOSTKEY_STRICT, SSH_HOSTKEY_ACCEPT_NEW };
 

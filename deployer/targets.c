@@ -335,7 +335,7 @@ json_target(const char *line, size_t len, struct target *t, char *why, size_t wh
 	struct json_tokener *tok = json_tokener_new_ex(16);
 	struct json_object *o = NULL, *v;
 	struct hostrec h;
-	char err[160];
+	char err[96];
 	bool ok = false;
 
 	memset(t, 0, sizeof(*t));
@@ -821,7 +821,8 @@ parse_ansible(const char *data, size_t len, const char *origin, struct target_li
 					kind = strcmp(colon + 1, "vars") == 0 ? SEC_VARS
 					                                      : SEC_CHILDREN;
 				}
-				snprintf(section, sizeof(section), "%s", buf + 1);
+				/* fits: the header check above caps it at 63 bytes */
+				memcpy(section, buf + 1, strlen(buf + 1) + 1);
 				continue;
 			}
 			if (kind == SEC_CHILDREN)

@@ -703,10 +703,19 @@ lab_known_hosts() {
 	done
 }
 
-# lab_start_smbd I NETBIOS_NAME WORKGROUP: smbd (445, 139) and nmbd (137,
-# 138) bound to the host's lab interface, with their own smb.conf and state.
+# lab_start_smbd I NETBIOS_NAME WORKGROUP [--conf FILE]: smbd (445, 139) and
+# nmbd (137, 138) bound to the host's lab interface, with their own smb.conf
+# and state. --conf appends FILE to smb.conf before the daemons start (more
+# shares; a "[global]" section there adds global settings).
 lab_start_smbd() {
-	local i=$1 name=$2 wg=$3 ns ip log conf
+	local i=$1 name=$2 wg=$3 extra="" ns ip log conf
+	shift 3 || { lab__err "usage: lab_start_smbd I NETBIOS_NAME WORKGROUP [--conf FILE]"; return 1; }
+	while (($#)); do
+		case $1 in
+		--conf) extra=$2; shift 2 ;;
+		*) lab__err "lab_start_smbd: unknown option '$1'"; return 1 ;;
+		esac
+	done
 	ns=$(lab_ns "$i") || return 1
 	lab__guard "$ns" || return 1
 	[[ -n $name && -n $wg ]] || { lab__err "usage: lab_start_smbd I NETBIOS_NAME WORKGROUP"; return 1; }
@@ -750,6 +759,9 @@ lab_start_smbd() {
 	read only = yes
 	guest ok = yes
 EOF
+	if [[ -n $extra ]]; then
+		cat "$extra" >>"$conf" || return 1
+	fi
 	lab_exec "$i" sh -c 'rm -rf /var/lib/samba /var/cache/samba &&
 		mkdir -p /var/lib/samba/private /var/cache/samba /run/samba/lock /srv/lab' ||
 		return 1

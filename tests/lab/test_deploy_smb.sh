@@ -1,0 +1,411 @@
+#!/usr/bin/env bash
+# test_deploy_smb.sh - muster-deploy --method smb against real Samba (4.17)
+# in the lab, run from the sensor namespace. Samba cannot create services,
+# so no install ends ok here; everything before and around RCreateServiceW
+# is real.
+#
+#  0. libsmbclient and named pipes (tests/tools/smb_pipe_probe.c): a read
+#     of the 16-byte header then exactly the rest of the fragment returns
+#     the whole bind_ack; a read longer than the pending message blocks
+#     until libsmbclient's timeout and returns -1 (why dcerpc.c never asks
+#     for more than the fragment holds). libsmbclient and threads
+#     (tests/tools/smb_threads_probe.c): 8 threads with a context each work
+#     when one lock serialises every call; without it the outcome is printed
+#     (Debian's 4.17 crashes: why the method uses a helper process per host).
+#  A. dry run on 9 hosts at once: 4 good Samba hosts with ADMIN$ and C$
+#     shares (one whose ADMIN$ is read-only: C$\Windows\Temp is used), one
+#     ordinary user (OpenSCManager with create rights denied: precheck-failed
+#     with the remote-UAC hint), one wrong password (auth-failed), one closed
+#     port (unreachable), one host that accepts TCP 445 and says nothing
+#     (timeout, costing one --timeout), one SMB1-only Samba (refused: the
+#     client's minimum is SMB2). Free space as the share reports it.
+#  B. a real run on the 4 good hosts: session, upload to ADMIN$ (or C$),
+#     read-back with the right size and SHA-256, bind, OpenSCManagerW,
+#     OpenServiceW, then Samba's refusal of RCreateServiceW
+#     (nca_s_op_rng_error) in each host's reason in the JSON report; on the
+#     host where a service of our name exists (smb.conf "svcctl list"),
+#     OpenServiceW finds it, RQueryServiceStatus and RDeleteService are
+#     refused by Samba, and the reason says so. Nothing is left on the
+#     shares afterwards.
+#  C. the faults fixed (but the ordinary user and SMB1): --retry-from redoes exactly
+#     the hosts that failed in A.
+#  Also: Kerberos requested with no KDC falls back to NTLM; the password
+#  from MUSTER_SMB_PASSWORD; --share; usage errors; and no password in any
+#  /proc/*/cmdline, in the helper processes' environment, the logs or the
+#  reports.
+#
+# Environment: MUSTER_BUILD, MUSTER_SRC. Exit 0 pass, 77 skip, 1 fail.
+# Packets only flow inside the lab's namespaces (tests/lab/README.md).
+set -u
+src=${MUSTER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${MUSTER_BUILD:-$src/build}
+deploy=$build/deployer/muster-deploy
+svc=$build/deployer/win/muster-svc.exe
+py=/usr/bin/python3
+. "$src/tests/lab/lab.sh"
+
+lab_require_root
+lab_require_cmds /usr/sbin/smbd /usr/sbin/nmbd smbpasswd "$py" timeout cc pkg-config sha256sum
+if [[ ! -x $deploy ]]; then
+	echo "SKIP: $deploy is not built"
+	exit 77
+fi
+if ! "$deploy" --help | grep -q -- '--method ssh|smb'; then
+	echo "SKIP: muster-deploy was built without libsmbclient"
+	exit 77
+fi
+if ! pkg-config --exists smbclient; then
+	echo "SKIP: libsmbclient-dev is not installed (the pipe probe needs it)"
+	exit 77
+fi
+
+passed=0 failed=0
+check() { # check DESCRIPTION CMD...: one line per check
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok - $what"
+		passed=$((passed + 1))
+	else
+		echo "FAIL - $what"
+		failed=$((failed + 1))
+	fi
+}
+t0=$SECONDS
+work=$(mktemp -d /tmp/deploy-smb.XXXXXX)
+chmod 700 "$work"
+[[ -n ${KEEP_WORK:-} ]] && echo "# work dir $work"
+monitor_pid=""
+lab_user_cleanup() {
+	[[ -n $monitor_pid ]] && kill "$monitor_pid" 2>/dev/null
+	[[ -n ${KEEP_WORK:-} ]] || rm -rf -- "$work"
+}
+
+N=9
+GOOD=(1 2 3 4)
+RO_ADMIN_HOST=3 # ADMIN$ read-only: the upload goes to C$\Windows\Temp
+STALE_HOST=4    # a service named MusterDeploy exists
+USER_HOST=5     # an ordinary user: no right to create services
+BADPW_HOST=6    # root's password there is another one
+CLOSED_HOST=7   # nothing on 445
+SILENT_HOST=8   # accepts TCP 445, then says nothing
+SMB1_HOST=9     # Samba that speaks only SMB1 (NT1)
+TIMEOUT=10
+
+# --- secrets and files ---------------------------------------------------------
+rand() { head -c 18 /dev/urandom | base64 | tr -d '/+='; }
+printf '%s\n' "smb-$(rand)" >"$work/password"
+printf '%s\n' "other-$(rand)" >"$work/password6"
+cat "$work/password" "$work/password6" >"$work/secrets"
+chmod 600 "$work/password" "$work/password6" "$work/secrets"
+pw=$(<"$work/password")
+pw6=$(<"$work/password6")
+# The installer: bytes Samba never runs, named like an MSI.
+head -c 1500000 /dev/urandom >"$work/agent.msi"
+if [[ -f $svc ]]; then
+	svc_note="the built muster-svc.exe"
+else
+	# Without mingw-w64 a stand-in with an MZ header: Samba never runs it either.
+	{ printf 'MZ'; head -c 40000 /dev/urandom; } >"$work/muster-svc.exe"
+	svc=$work/muster-svc.exe
+	svc_note="a stand-in (muster-svc.exe is not built)"
+fi
+echo "# muster-svc.exe: $svc_note"
+
+# --- the probes ---------------------------------------------------------------
+probe=$work/smb_pipe_probe
+tprobe=$work/smb_threads_probe
+# shellcheck disable=SC2046 # pkg-config prints several words
+cc -std=gnu17 -O1 -Wall -o "$probe" "$src/tests/tools/smb_pipe_probe.c" \
+	$(pkg-config --cflags --libs smbclient) 2>"$work/cc.err" ||
+	{ echo "FAIL - smb_pipe_probe does not build"; cat "$work/cc.err"; exit 1; }
+# shellcheck disable=SC2046
+cc -std=gnu17 -O1 -Wall -pthread -o "$tprobe" "$src/tests/tools/smb_threads_probe.c" \
+	$(pkg-config --cflags --libs smbclient) 2>"$work/cc.err" ||
+	{ echo "FAIL - smb_threads_probe does not build"; cat "$work/cc.err"; exit 1; }
+
+# --- the lab -------------------------------------------------------------------
+lab_init "$N" --private >/dev/null || { echo "FAIL - lab_init"; exit 1; }
+smb_conf() { # smb_conf I: the shares (and settings) of host I
+	echo "[global]"
+	if (($1 == SMB1_HOST)); then
+		echo "	server min protocol = NT1"
+		echo "	server max protocol = NT1"
+	else
+		echo "	server min protocol = SMB2_02"
+	fi
+	(($1 == STALE_HOST)) && echo "	svcctl list = MusterDeploy"
+	echo "[ADMIN\$]"
+	echo "	path = /srv/win/Windows"
+	if (($1 == RO_ADMIN_HOST)); then echo "	read only = yes"; else echo "	read only = no"; fi
+	echo "	browseable = no"
+	echo "[C\$]"
+	echo "	path = /srv/win"
+	echo "	read only = no"
+	echo "	browseable = no"
+}
+start_smb() { # start_smb I: Samba with ADMIN$ and C$ in the host's private /srv
+	smb_conf "$1" >"$work/smb$1.conf"
+	lab_exec "$1" sh -c 'mkdir -p /srv/win/Windows/Temp && chmod -R 777 /srv/win' &&
+		lab_start_smbd "$1" "LABSMB$1" LABGRP --conf "$work/smb$1.conf" >/dev/null
+}
+set_password() { # set_password I USER PASSWORD (printf is a builtin: not in any argv)
+	printf '%s\n%s\n' "$3" "$3" | lab_exec "$1" smbpasswd -c /etc/samba/smb.conf -a -s "$2" >/dev/null
+}
+for i in 1 2 3 4 5 6 $SMB1_HOST; do start_smb "$i" & done
+wait
+for i in 1 2 3 4 5 6 $SMB1_HOST; do
+	grep -q "smbd:445" <(awk -v i="$i" '$1 == i { print $6 }' "$LAB_DIR/hosts.tsv") ||
+		{ echo "FAIL - smbd on host $i"; exit 1; }
+done
+for i in 1 2 3 4 5 $SMB1_HOST; do set_password "$i" root "$pw" || { echo "FAIL - smbpasswd $i"; exit 1; }; done
+set_password "$BADPW_HOST" root "$pw6" || exit 1
+lab_exec "$USER_HOST" useradd -M -s /bin/false deployer || exit 1
+set_password "$USER_HOST" deployer "$pw" || exit 1
+# The silent host: a listener that never reads nor writes.
+lab_exec "$SILENT_HOST" sh -c 'setsid "$0" -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((\"0.0.0.0\", 445)); s.listen(64); time.sleep(3600)" </dev/null >/dev/null 2>&1 &' "$py"
+for ((k = 0; k < 50; k++)); do
+	lab_tcp_open sensor "$(lab_ip $SILENT_HOST)" 445 2>/dev/null && break
+	sleep 0.1
+done
+
+: >"$work/targets"
+for ((i = 1; i <= N; i++)); do
+	if ((i == USER_HOST)); then echo "deployer@$(lab_ip "$i")"; else lab_ip "$i"; fi
+done >"$work/targets"
+for i in "${GOOD[@]}"; do lab_ip "$i"; done >"$work/targets-good"
+sha_inst=$(sha256sum "$work/agent.msi" | cut -d' ' -f1)
+sha_svc=$(sha256sum "$svc" | cut -d' ' -f1)
+echo "# setup done in $((SECONDS - t0)) s"
+
+# --- the secrets monitor: every /proc/*/cmdline (and the helpers' environ) -----
+"$py" - "$work/secrets" "$work/proc-hits" "$work/monitor-stop" <<'EOF' &
+import os, sys, time
+secrets = [l.strip().encode() for l in open(sys.argv[1]) if l.strip()]
+hits, stop, me = sys.argv[2], sys.argv[3], os.getpid()
+scans, helpers = 0, set()
+while not os.path.exists(stop):
+    for p in os.listdir('/proc'):
+        if not p.isdigit() or int(p) == me:
+            continue
+        try:
+            cl = open('/proc/%s/cmdline' % p, 'rb').read()
+            env = b''
+            if b'--smb-helper' in cl:
+                helpers.add(p)
+                env = open('/proc/%s/environ' % p, 'rb').read()
+        except OSError:
+            continue
+        if any(s in cl or s in env for s in secrets):
+            with open(hits, 'a') as f:
+                f.write('%s %r\n' % (p, cl.replace(b'\0', b' ')[:200]))
+    scans += 1
+    time.sleep(0.02)
+open(hits + '.scans', 'w').write('%d %d\n' % (scans, len(helpers)))
+EOF
+monitor_pid=$!
+
+run_deploy() { # run_deploy NAME ARGS...: exit code in $rc, output in $work/NAME.{out,err}
+	local name=$1 t=$SECONDS
+	shift
+	lab_sensor_exec "$deploy" --method smb --user root --password-file "$work/password" \
+		--installer "$work/agent.msi" --svc-exe "$svc" --report "$work/$name.json" \
+		--log-level info "$@" >"$work/$name.out" 2>"$work/$name.err"
+	rc=$?
+	echo "# run $name: exit $rc in $((SECONDS - t)) s"
+}
+field_of() { # field_of REPORT IP FIELD
+	"$py" -c 'import json,sys
+for o in json.load(open(sys.argv[1])):
+    if o["host"] == sys.argv[2]: print(o.get(sys.argv[3], ""))' "$1" "$2" "$3"
+}
+has_status() { # has_status REPORT HOST STATUS REASON_REGEX
+	local st why
+	st=$(field_of "$1" "$(lab_ip "$2")" status)
+	why=$(field_of "$1" "$(lab_ip "$2")" reason)
+	if [[ $st == "$3" && $why =~ $4 ]]; then return 0; fi
+	echo "#   host $2: got $st '$why', want $3 /$4/"
+	return 1
+}
+count_status() { # count_status REPORT STATUS
+	"$py" -c 'import json,sys
+print(sum(1 for o in json.load(open(sys.argv[1])) if o["status"] == sys.argv[2]))' "$1" "$2"
+}
+leftovers() { # leftovers I: our directories left on host I's shares
+	lab_exec "$1" sh -c 'ls -d /srv/win/Windows/muster-* /srv/win/Windows/Temp/muster-* 2>/dev/null' | wc -l
+}
+
+# --- 0: libsmbclient and a message-mode pipe -----------------------------------
+printf 'root\n%s\n' "$pw" >"$work/cred"
+chmod 600 "$work/cred"
+lab_sensor_exec "$probe" split "$(lab_ip 1)" "$work/cred" 5000 >"$work/probe-split.txt" 2>&1
+check "pipe: smbc_open(smb://HOST/IPC\$/svcctl) opens \\PIPE\\svcctl" grep -qx 'open=ok' "$work/probe-split.txt"
+check "pipe: a 16-byte read returns the header of the 68-byte bind_ack, no more" \
+	grep -qx 'ptype=12 frag_len=68' "$work/probe-split.txt"
+check "pipe: the next read returns exactly the rest of the message" \
+	grep -qx 'rest_read=52 wanted=52' "$work/probe-split.txt"
+lab_sensor_exec "$probe" over "$(lab_ip 1)" "$work/cred" 2000 >"$work/probe-over.txt" 2>&1
+check "pipe: a read longer than the message blocks until the timeout and fails (ETIMEDOUT)" \
+	grep -Eq '^over_read=-1 errno=110 ms=(19[5-9][0-9]|2[0-9]{3})$' "$work/probe-over.txt"
+
+lab_sensor_exec "$tprobe" "$(lab_ip 1)" "$work/cred" 8 10 lock >"$work/threads-lock.txt" 2>&1
+check "libsmbclient: 8 threads, a context each, one lock around every call: 80 of 80 sessions" \
+	grep -qx 'sessions=80 ok=80 bad=0' "$work/threads-lock.txt"
+(ulimit -c 0; lab_sensor_exec timeout 60 "$tprobe" "$(lab_ip 1)" "$work/cred" 8 10) \
+	>"$work/threads-nolock.txt" 2>&1
+trc=$?
+echo "# libsmbclient: 8 threads, a context each, no lock: exit $trc," \
+	"$(grep -a -m1 -E 'sessions=|talloc|AddressSanitizer|Segmentation' "$work/threads-nolock.txt" || echo "no output")"
+
+# --- A: dry run, 9 hosts at once ------------------------------------------------
+run_t0=$SECONDS
+run_deploy A --targets "$work/targets" --parallel 9 --timeout $TIMEOUT --dry-run
+wall=$((SECONDS - run_t0))
+check "run A: exit 1 (some hosts failed)" test "$rc" = 1
+for i in "${GOOD[@]}"; do
+	check "run A: host $i precheck passed (admin, free space)" \
+		has_status "$work/A.json" "$i" ok '^dry run: precheck passed \([0-9]+ MiB free, admin\)$'
+done
+check "run A: host $USER_HOST (ordinary user) precheck-failed, SCM access denied, remote UAC named" \
+	has_status "$work/A.json" $USER_HOST precheck-failed \
+	'access denied by the service control manager: deployer may not create services: .*LocalAccountTokenFilterPolicy is 1.*guest is refused too$'
+check "run A: host $BADPW_HOST (wrong password) auth-failed" \
+	has_status "$work/A.json" $BADPW_HOST auth-failed 'refused the logon of root'
+check "run A: host $CLOSED_HOST (port closed) unreachable" \
+	has_status "$work/A.json" $CLOSED_HOST unreachable 'connection refused on port 445'
+check "run A: host $SILENT_HOST (accepts, then silent) timeout" \
+	has_status "$work/A.json" $SILENT_HOST timeout "timed out after $TIMEOUT s while negotiating SMB"
+d8=$(field_of "$work/A.json" "$(lab_ip $SILENT_HOST)" duration_ms)
+a8=$(field_of "$work/A.json" "$(lab_ip $SILENT_HOST)" attempts)
+check "run A: host $SMB1_HOST (SMB1 only) unreachable, no SMB2 dialect" \
+	has_status "$work/A.json" $SMB1_HOST unreachable 'no SMB2 or later dialect'
+check "run A: the silent host cost one timeout (${d8} ms, $a8 attempt)" \
+	test "$a8" = 1 -a "$d8" -ge $((TIMEOUT * 1000 - 100)) -a "$d8" -le $((TIMEOUT * 1000 + 2000))
+check "run A: the 9 hosts ran at once (${wall} s for a ${TIMEOUT} s timeout)" \
+	test "$wall" -le $((TIMEOUT + 5))
+check "run A: failed-hosts file lists exactly the 5 failed hosts" \
+	test "$(grep -vc '^#' "$work/A.failed")" = 5
+check "run A: the upload went to C\$\\Windows\\Temp where ADMIN\$ is read-only" \
+	grep -q "event=smb-upload-dir host=$(lab_ip $RO_ADMIN_HOST) share=C\\$ path=\"C:\\\\Windows\\\\Temp\\\\muster-" "$work/A.err"
+check "run A: ADMIN\$ elsewhere" \
+	grep -q "event=smb-upload-dir host=$(lab_ip 1) share=ADMIN\\$ path=\"C:\\\\Windows\\\\muster-" "$work/A.err"
+# The free space the share reports, against df in the host (libsmbclient's statvfs units).
+free_rep=$(field_of "$work/A.json" "$(lab_ip 1)" reason | sed -n 's/.*(\([0-9]*\) MiB free.*/\1/p')
+free_df=$(lab_exec 1 df -Pk /srv/win | awk 'NR == 2 { print int($4 / 1024) }')
+check "run A: free space from the share ($free_rep MiB) matches df ($free_df MiB)" \
+	"$py" -c 'import sys; a, b = int(sys.argv[1]), int(sys.argv[2]); sys.exit(abs(a - b) > max(64, b // 50))' \
+	"${free_rep:-0}" "${free_df:-1}"
+bad=0
+for i in "${GOOD[@]}"; do [[ $(leftovers "$i") == 0 ]] || bad=$((bad + 1)); done
+check "run A: the dry run removed its directories" test "$bad" = 0
+
+# --- B: a real run on the 4 good hosts -----------------------------------------
+run_deploy B --targets "$work/targets-good" --parallel 4 --timeout 60 --log-level debug
+check "run B: exit 1 (Samba creates no service)" test "$rc" = 1
+for i in 1 2 3; do
+	check "run B: host $i install-failed with Samba's fault for RCreateServiceW" \
+		has_status "$work/B.json" "$i" install-failed \
+		'^cannot create service MusterDeploy: CreateServiceW: the server answered with fault nca_s_op_rng_error \(0x1c010002\)'
+	check "run B: host $i failed in the run step (after upload and verify)" \
+		test "$(field_of "$work/B.json" "$(lab_ip "$i")" failed_in)" = run
+done
+check "run B: host $STALE_HOST finds the stale MusterDeploy and says why it stays" \
+	has_status "$work/B.json" $STALE_HOST install-failed \
+	'a service named MusterDeploy is already installed .*cannot be removed: QueryServiceStatus: ERROR_ACCESS_DENIED.*DeleteService: .*nca_s_op_rng_error'
+bad=0
+for i in "${GOOD[@]}"; do
+	ip=$(lab_ip "$i")
+	grep -q "event=smb-verified host=$ip file=muster-installer.msi bytes=1500000 sha256=$sha_inst" "$work/B.err" &&
+		grep -q "event=smb-verified host=$ip file=muster-svc.exe bytes=$(stat -c %s "$svc") sha256=$sha_svc" "$work/B.err" ||
+		{ bad=$((bad + 1)); echo "#   host $i: no matching read-back"; }
+done
+check "run B: both files read back from every host with the right size and SHA-256" test "$bad" = 0
+bad=0
+for i in "${GOOD[@]}"; do [[ $(leftovers "$i") == 0 ]] || bad=$((bad + 1)); done
+check "run B: installer, muster-svc.exe and the directory removed on every host" test "$bad" = 0
+check "run B: the JSON report gives each host its own reason" "$py" -c '
+import json,sys
+r = json.load(open(sys.argv[1]))
+assert len(r) == 4 and all(o["method"] == "smb" and o["port"] == 445 and o["reason"] for o in r), r
+assert len({o["host"] for o in r}) == 4' "$work/B.json"
+
+# --- C: fix what can be fixed, retry only the failed hosts ---------------------
+set_password "$BADPW_HOST" root "$pw" || exit 1
+start_smb "$CLOSED_HOST" && set_password "$CLOSED_HOST" root "$pw"
+lab_stop_daemons "$SILENT_HOST"
+start_smb "$SILENT_HOST" && set_password "$SILENT_HOST" root "$pw"
+run_deploy C --retry-from "$work/A.failed" --parallel 9 --timeout $TIMEOUT --dry-run
+check "run C: exit 1 (the ordinary user and SMB1 still fail)" test "$rc" = 1
+check "run C: exactly the hosts that failed in A were attempted" "$py" -c '
+import json,sys
+c = {o["host"] for o in json.load(open(sys.argv[1]))}
+a = {o["host"] for o in json.load(open(sys.argv[2])) if o["status"] != "ok"}
+assert c == a, (c ^ a)' "$work/C.json" "$work/A.json"
+for i in $BADPW_HOST $CLOSED_HOST $SILENT_HOST; do
+	check "run C: host $i ok now" has_status "$work/C.json" "$i" ok '^dry run: precheck passed'
+done
+check "run C: host $USER_HOST still precheck-failed" \
+	has_status "$work/C.json" $USER_HOST precheck-failed 'access denied by the service control manager'
+
+# --- smaller runs -----------------------------------------------------------------
+lab_ip 1 >"$work/t1"
+lab_sensor_exec "$deploy" --method smb --user root --kerberos --password-file "$work/password" \
+	--installer "$work/agent.msi" --svc-exe "$svc" --targets "$work/t1" --dry-run \
+	--report "$work/K.json" >"$work/K.out" 2>"$work/K.err"
+check "Kerberos asked for, no KDC: NTLM after it, ok" has_status "$work/K.json" 1 ok 'precheck passed'
+lab_ip 2 >"$work/t2"
+MUSTER_SMB_PASSWORD=$pw lab_sensor_exec "$deploy" --method smb --user 'LABSMB2\root' \
+	--installer "$work/agent.msi" --svc-exe "$svc" --targets "$work/t2" --dry-run \
+	--share 'C$\Windows\Temp' --report "$work/E.json" --log-level info >"$work/E.out" 2>"$work/E.err"
+check "password from MUSTER_SMB_PASSWORD, DOMAIN\\user, --share C\$\\Windows\\Temp: ok" eval \
+	'has_status "$work/E.json" 2 ok "precheck passed" &&
+	grep -q "share=C\\$ path=\"C:\\\\Windows\\\\Temp\\\\muster-" "$work/E.err"'
+# A deadline in the middle of the transfer (the bridge port to host 2 slowed
+# to 8 Mbit/s: 8 MiB take 8 s, the timeout is 3 s): the helper is killed,
+# and the cleanup makes a fresh session to remove the partial upload.
+head -c $((8 << 20)) /dev/urandom >"$work/big.msi"
+ip netns exec "$LAB_BR_NS" tc qdisc add dev "$LAB_PREFIX-p2" root tbf rate 8mbit burst 32kb latency 400ms
+lab_sensor_exec "$deploy" --method smb --user root --password-file "$work/password" \
+	--installer "$work/big.msi" --svc-exe "$svc" --targets "$work/t2" --timeout 3 \
+	--report "$work/T.json" --log-level debug >"$work/T.out" 2>"$work/T.err"
+ip netns exec "$LAB_BR_NS" tc qdisc del dev "$LAB_PREFIX-p2" root
+check "deadline during the upload: timeout at 3 s, and the cleanup removed everything" eval \
+	'has_status "$work/T.json" 2 timeout "^timed out after 3 s while uploading muster-installer.msi$" &&
+	[ "$(leftovers 2)" = 0 ] && [ "$(field_of "$work/T.json" "$(lab_ip 2)" duration_ms)" -lt 13000 ]'
+echo "# deadline run: $(field_of "$work/T.json" "$(lab_ip 2)" duration_ms) ms in all," \
+	"cleanup at $(sed -n 's/.*state=cleanup attempt=1 ms=\([0-9]*\).*/\1/p' "$work/T.err") ms"
+lab_sensor_exec "$deploy" --method smb --identity /dev/null --targets "$work/t1" \
+	--installer "$work/agent.msi" >"$work/U1.out" 2>&1
+u1=$?
+printf '#!/bin/sh\n' >"$work/x.sh"
+lab_sensor_exec "$deploy" --method smb --password-file "$work/password" --targets "$work/t1" \
+	--installer "$work/x.sh" --svc-exe "$svc" >"$work/U2.out" 2>&1
+u2=$?
+lab_sensor_exec "$deploy" --method smb --password-file "$work/password" --targets "$work/t1" \
+	--installer "$work/agent.msi" --svc-exe "$svc" --service-name Spooler >"$work/U3.out" 2>&1
+u3=$?
+usage_errors() {
+	[[ $u1 == 2 ]] && grep -q "identity is for --method ssh" "$work/U1.out" &&
+		[[ $u2 == 2 ]] && grep -q "an .msi or an .exe" "$work/U2.out" &&
+		[[ $u3 == 2 ]] && grep -q "must start with" "$work/U3.out"
+}
+check "usage: an SSH option, a .sh installer, a foreign service name: exit 2 each" usage_errors
+
+# --- secrets ---------------------------------------------------------------------
+touch "$work/monitor-stop"
+wait "$monitor_pid" 2>/dev/null
+monitor_pid=""
+read -r scans helpers <"$work/proc-hits.scans" 2>/dev/null
+check "secrets: the /proc monitor ran (${scans:-0} scans, ${helpers:-0} SMB helper processes seen)" \
+	test "${scans:-0}" -gt 0 -a "${helpers:-0}" -gt 0
+check "secrets: no password in any /proc/*/cmdline nor in the helpers' environment" \
+	test ! -s "$work/proc-hits"
+check "secrets: none in the logs, reports or failed-hosts files" \
+	eval '! cat "$work"/*.out "$work"/*.err "$work"/*.json "$work"/*.failed | grep -qF -f "$work/secrets"'
+
+echo "# total $((SECONDS - t0)) s"
+echo "$passed passed, $failed failed"
+((failed == 0))
