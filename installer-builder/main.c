@@ -338,6 +338,15 @@ main(int argc, char **argv)
 		return MUSTER_EXIT_USAGE;
 	}
 	a.need_agent_file = strcmp(cmd, "live") != 0;
+	/* Only the shell all-in-one carries a signature; anything else would
+	 * leave the admin believing an unsigned file was signed. */
+	if (a.sign_key != NULL &&
+	    (strcmp(cmd, "all-in-one") != 0 || (a.os != NULL && strcmp(a.os, "windows") == 0))) {
+		fprintf(stderr, "muster-installer: --sign-key: only the Linux and macOS all-in-one "
+		                "installers are signed; drop it for %s%s\n",
+		        cmd, a.os != NULL && strcmp(a.os, "windows") == 0 ? " --os windows" : "");
+		return MUSTER_EXIT_USAGE;
+	}
 	if ((r = model_from_args(&a, &m, err, sizeof(err))) != 0) {
 		fprintf(stderr, "muster-installer: %s\n", err);
 		return r == MUSTER_EINVAL || r == MUSTER_EPARSE ? MUSTER_EXIT_USAGE

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -145,7 +146,10 @@ token_read_file(const char *path, char *out, size_t outsz)
 	out[0] = '\0';
 	if ((f = fopen(path, "re")) == NULL)
 		return MUSTER_EIO;
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
+	/* root:muster-server 0640 is the packaged layout: group access is fine
+	 * when the group is ours, anyone else's is worth a warning. */
+	if (fstat(fileno(f), &st) == 0 &&
+	    ((st.st_mode & 007) != 0 || ((st.st_mode & 070) != 0 && st.st_gid != getegid())))
 		log_warn("secret-file-mode", "path=%s mode=%04o note=readable-by-others", path,
 		         (unsigned)(st.st_mode & 07777));
 	if (fgets(line, sizeof(line), f) == NULL) {

@@ -5,8 +5,8 @@
 # filesystems (their own /etc, /var, /opt): package installed there and not
 # on this machine, configuration and modes, enrollment visible on the server,
 # a second run harmless; a tampered payload, an expired installer and a wrong
-# architecture refused before anything is installed; --token-from-server;
-# shellcheck on every generated sh.
+# architecture refused before anything is installed; --token-from-server; and
+# every generated sh passes shellcheck.
 #
 # Environment: MUSTER_BUILD, MUSTER_SRC. Exit 0 pass, 77 skip, else fail.
 # Packets only inside the lab's namespaces.
@@ -74,7 +74,10 @@ ms() { "$srv" --db "$db" "$@"; }
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >admin.token
 ms group add "All/HQ/Linux" >/dev/null
 ms token create --group "All/HQ/Linux" --uses 5 --expires 1h >token 2>/dev/null
-chmod 600 token admin.token
+chmod 600 token
+# The packaged layout, root:muster-server 0640, here with root's group: the
+# group is the server's own, so no warning; another group's gets one (below).
+chown root:root admin.token && chmod 640 admin.token
 check "token created with the CLI" grep -q '^mse_' token
 lab__spawn 1 server "$srv" --db "$db" serve --listen "$ip1:$port" --tls-cert "$work/srv.pem" \
 	--tls-key "$work/srv.key" --admin-token-file "$work/admin.token"
@@ -93,6 +96,15 @@ for _ in $(seq 50); do
 done
 check "server answers over TLS from host 2" \
 	lab_exec 2 curl -fsS --cacert "$work/ca.pem" "https://$ip1:$port/healthz"
+check "admin token file 0640 in the server's own group: no mode warning" \
+	bash -c '! grep -q secret-file-mode "$0"' "$LAB_DIR/log/h1.server.log"
+cp admin.token admin-other.token && chown root:nogroup admin-other.token && chmod 640 admin-other.token
+lab__spawn 1 server2 "$srv" --db "$work/server2.db" serve --listen "$ip1:8445" --tls-cert "$work/srv.pem" \
+	--tls-key "$work/srv.key" --admin-token-file "$work/admin-other.token"
+for _ in $(seq 50); do lab_tcp_open 2 "$ip1" 8445 2>/dev/null && break; sleep 0.2; done
+check "admin token file readable by another group: warned, token not logged" \
+	bash -c 'grep -q "secret-file-mode.*mode=0640" "$0" && ! grep -qF "$(cat "$1")" "$0"' \
+	"$LAB_DIR/log/h1.server2.log" admin-other.token
 
 # --- build the installers --------------------------------------------------------
 cat >policy.json <<'POL'
@@ -111,6 +123,8 @@ check "build an expired installer" "$inst" all-in-one "${common[@]}" --token-fil
 	--agent muster-agent_0.1.0_all.deb --expires 1s -o expired.sh
 check "build a wrong-architecture installer" "$inst" all-in-one "${common[@]}" --token-file token \
 	--agent muster-agent_0.1.0_all.deb --arch arm64 -o arm64.sh
+check "--sign-key refused for a live installer (it would not be signed)" \
+	bash -c '"$0" live --os linux --server x:1 --ca ca.pem --group All --policy policy.json --token-file token --agent muster-agent_0.1.0_all.deb --agent-sha256 "$(sha256sum muster-agent_0.1.0_all.deb | cut -c1-64)" --download-url https://x/a.deb --sign-key sign.key -o /dev/null 2>err; [ $? = 2 ] && grep -q -- "--sign-key: only" err' "$inst"
 check "bad group refused at build, naming the field" \
 	bash -c '! "$0" all-in-one --os linux --server x:1 --ca ca.pem --group "All/a\\b" --policy policy.json --token-file token --agent muster-agent_0.1.0_all.deb -o /dev/null 2>err && grep -q -- --group err' "$inst"
 check "inspect: integrity ok, signature verifies with the expected key" \
