@@ -71,7 +71,7 @@ usage(FILE *f)
 	        "  -h, --help              this help\n"
 	        "  -V, --version           print the version\n"
 	        "\n"
-	        "DURATION is a number and a unit: 45s, 90m, 12h, 30d, 2w.\n"
+	        "DURATION is a number and a unit: 45s, 90m, 12h, 30d, 2w (no unit: seconds).\n"
 	        "exit status: 0 ok, 1 partial failure, 2 usage error, 3 runtime error\n");
 }
 
