@@ -342,8 +342,9 @@ main(int argc, char **argv)
 	 * leave the admin believing an unsigned file was signed. */
 	if (a.sign_key != NULL &&
 	    (strcmp(cmd, "all-in-one") != 0 || (a.os != NULL && strcmp(a.os, "windows") == 0))) {
-		fprintf(stderr, "muster-installer: --sign-key: only the Linux and macOS all-in-one "
-		                "installers are signed; drop it for %s%s\n",
+		fprintf(stderr,
+		        "muster-installer: --sign-key: only the Linux and macOS all-in-one "
+		        "installers are signed; drop it for %s%s\n",
 		        cmd, a.os != NULL && strcmp(a.os, "windows") == 0 ? " --os windows" : "");
 		return MUSTER_EXIT_USAGE;
 	}
