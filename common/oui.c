@@ -19,6 +19,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "common/muster.h"
 #include "common/text.h"
@@ -111,6 +114,28 @@ csv_put_run(struct csv_rec *rec, size_t fi, const uint8_t *p, size_t n)
 /* The bytes that end a run of plain bytes in an unquoted field. */
 static const uint8_t csv_stop[256] = {[','] = 1, ['\n'] = 1, ['"'] = 1};
 
+/* The first position from i on (len if none) holding a csv_stop byte: 16 bytes a step with SSE2. */
+static size_t
+csv_field_end(const uint8_t *d, size_t len, size_t i)
+{
+#if defined(__SSE2__)
+	const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'),
+	              quote = _mm_set1_epi8('"');
+
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+		        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)),
+		                     _mm_cmpeq_epi8(v, quote)));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	while (i < len && !csv_stop[d[i]])
+		i++;
+	return i;
+}
+
 /*
  * Parse one record starting at *pos into rec (fields NUL-terminated,
  * truncated to CSV_FIELD_MAX - 1 bytes). A quoted field may hold commas,
@@ -152,8 +177,7 @@ csv_next(const uint8_t *d, size_t len, size_t *pos, struct csv_rec *rec)
 			}
 			i++; /* the closing quote */
 		} else {
-			for (end = i; end < len && !csv_stop[d[end]]; end++)
-				;
+			end = csv_field_end(d, len, i);
 			if ((end < len && d[end] == '"') ||
 			    (end > i && end - start > OUI_RECORD_MAX + 1))
 				goto bad;
@@ -277,11 +301,23 @@ sanitize_name(const char *in, size_t n, char *out)
 static uint32_t
 name_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
+	const uint64_t k = 0xff51afd7ed558ccdULL;
+	size_t len = strlen(s), i = 0;
+	uint64_t x = len, w;
 
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
+	/* Eight bytes a step, then a final mix: the set indexes by the low bits. */
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		x = (x ^ w) * k;
+		x ^= x >> 29;
+	}
+	for (w = 0; i < len; i++)
+		w = w << 8 | (uint8_t)s[i];
+	x = (x ^ w) * k;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return (uint32_t)x;
 }
 
 static int

@@ -379,7 +379,7 @@ active_host_allowed(const struct active_policy *p, const struct host *h)
 	for (int i = 0; i < h->n_v6; i++) {
 		memset(&ip, 0, sizeof(ip));
 		ip.family = AF_INET6;
-		memcpy(ip.a, h->v6[i], 16);
+		memcpy(ip.a, host_v6(h, i), 16);
 		if ((v = ip_verdict(p, &ip)) < 0)
 			return false;
 		allowed_one |= v > 0;
@@ -795,7 +795,7 @@ scan_host(struct host *h, void *arg)
 
 	if (a->qlen >= QCAP)
 		return 1;
-	if (!active_rescan_due(&a->p, h->probed_at, sc->wall))
+	if (!active_rescan_due(&a->p, host_probed_at(h), sc->wall))
 		return 0;
 	if (a->ifc.has_mac && memcmp(h->mac, a->ifc.mac.b, 6) == 0)
 		return 0; /* ourselves */
@@ -808,10 +808,10 @@ scan_host(struct host *h, void *arg)
 	/* IPv6 addresses: solicited once per round (ns_enqueue remembers). */
 	if (a->ndp)
 		for (int i = 0; i < h->n_v6; i++)
-			ns_enqueue(a, h->v6[i]);
+			ns_enqueue(a, host_v6(h, i));
 	if (addr == 0)
 		return 0; /* no round yet: looked at again when it gains an IPv4 address */
-	h->probed_at = sc->wall;
+	(void)host_set_probed_at(h, sc->wall); /* out of memory: probed again next round */
 	struct target *tg = &a->queue[(a->qhead + a->qlen) % QCAP];
 	memcpy(tg->mac, h->mac, 6);
 	tg->addr = addr;

@@ -73,8 +73,9 @@ read_filter_ports(void)
 
 #define FAST_BUF    (256u * 1024u) /* larger records are left to libpcap */
 #define FAST_BATCH  256            /* packets handed out per batch (fewer start unfetched) */
-#define FAST_AHEAD  3              /* packets between prefetch stages */
+#define FAST_AHEAD  3              /* packets between prefetch stages 0 and 1 */
 #define FAST_STAGES 2              /* stage 0 runs FAST_STAGES * FAST_AHEAD packets ahead */
+#define FAST_LAST   1              /* stage FAST_STAGES (the last) runs this many ahead */
 
 struct fast_pkt {
 	const uint8_t *data;
@@ -450,6 +451,10 @@ fast_dispatch(struct capture *c, int max, capture_fn fn, void *arg, char *err, s
 						            f->batch[j].data, f->batch[j].caplen,
 						            st);
 				}
+				if (i + FAST_LAST < n)
+					c->prefetch(c->prefetch_arg, c->dlt,
+					            f->batch[i + FAST_LAST].data,
+					            f->batch[i + FAST_LAST].caplen, FAST_STAGES);
 			}
 			fn(arg, c->dlt, &f->batch[i].ts, f->batch[i].data, f->batch[i].caplen,
 			   f->batch[i].len);

@@ -43,7 +43,8 @@ int capture_dispatch(struct capture *c, int max, capture_fn fn, void *arg, bool 
 
 /*
  * Told of a packet some places before it is delivered, so its host's memory
- * can be fetched early: stage 0 further ahead, then stage 1. A hint only:
+ * can be fetched early: stage 0 furthest ahead, then stage 1, then stage 2
+ * (just before). A hint only:
  * it may come for some packets and not others, and must not change any
  * state that decoding reads. arg is the prefetch's own.
  */

@@ -132,7 +132,9 @@ void host_table_set_hooks(struct host_table *t, host_evict_fn ev, host_restore_f
 
 /*
  * A hint that mac will be looked up soon: stage 0 fetches its index entry
- * into the cache, stage 1 (later) its host record. Changes nothing.
+ * into the cache, stage 1 (later) its host record, stage 2 (later still)
+ * the start of what the host owns beyond its record (its names, services,
+ * addresses). Changes nothing.
  */
 void host_table_prefetch(const struct host_table *t, const uint8_t mac[6], int stage);
 /* Find a host, or NULL. */

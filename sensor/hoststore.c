@@ -138,13 +138,13 @@ flush_host(struct host *h, void *arg)
 {
 	struct flush_ctx *fc = arg;
 
-	if (h->changed <= fc->since && h->last_seen - h->stored_seen < 60)
+	if (h->changed <= fc->since && h->last_seen - host_stored_seen(h) < 60)
 		return 0;
 	if (fc->hs->keep && !fc->hs->keep(h, fc->hs->keep_arg))
 		return 0;
 	if ((fc->rc = save_one(fc->hs, h, fc->oui)) != 0)
 		return 1;
-	h->stored_seen = h->last_seen;
+	(void)host_set_stored_seen(h, h->last_seen); /* out of memory: written again next time */
 	fc->written++;
 	return 0;
 }

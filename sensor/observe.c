@@ -956,8 +956,17 @@ observer_prefetch(void *arg, int dlt, const uint8_t *data, size_t caplen, int st
 	struct observer *o = arg;
 
 	/* Most frames concern their Ethernet source (DHCP's chaddr is usually the same). */
-	if (dlt == DLT_EN10MB && caplen >= 12 && !(data[6] & 1))
-		host_table_prefetch(o->t, data + 6, stage);
+	if (dlt != DLT_EN10MB || caplen < 12 || (data[6] & 1))
+		return;
+	/*
+	 * The host's block only for IPv4/IPv6 UDP (names, services, addresses
+	 * come that way); a TCP SYN, ARP or the like needs only the record.
+	 */
+	if (stage >= 2 &&
+	    !(caplen >= 24 && ((data[12] == 0x08 && data[13] == 0x00 && data[23] == 17) ||
+	                       (data[12] == 0x86 && data[13] == 0xdd && data[20] == 17))))
+		return;
+	host_table_prefetch(o->t, data + 6, stage);
 }
 
 void

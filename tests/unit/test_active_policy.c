@@ -270,9 +270,17 @@ test_host_allowed(void **state)
 	p = policy_from("[active]\ndeny = fd00::/8\n");
 	host_with(&h, "52:54:00:00:00:01", NULL, NULL);
 	assert_true(active_host_allowed(p, &h));
-	h.v6 = v6;
-	h.n_v6 = 1;
-	assert_false(active_host_allowed(p, &h));
+	{
+		/* IPv6 addresses live in the host's block: made through a table. */
+		struct host_table *t = host_table_new(4);
+		struct host *hv;
+		assert_non_null(t);
+		hv = host_touch(t, h.mac, 1, HSRC_NDP);
+		assert_non_null(hv);
+		assert_true(host_add_v6(t, hv, v6[0]));
+		assert_false(active_host_allowed(p, hv));
+		host_table_free(t);
+	}
 	free(p);
 }
 

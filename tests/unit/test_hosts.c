@@ -13,6 +13,7 @@
 #include "common/hostrec.h"
 #include "common/net.h"
 #include "common/oui.h"
+#include "common/text.h"
 #include "sensor/hosts.h"
 #include "sensor/output.h"
 
@@ -350,6 +351,119 @@ test_summary_matches_record(void **state)
 	host_table_free(t);
 }
 
+/*
+ * What lives in a host's block beyond the names (services, IPv6 addresses,
+ * DHCP client id and options, SMB facts, probe and store times) survives
+ * every rebuild of the block, and comes out in the host record.
+ */
+static void
+test_block_parts_survive_rebuilds(void **state)
+{
+	struct host_table *t = host_table_new(4);
+	uint8_t m[6], a6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	struct host_smb smb = {.netbios_name = "WS-7",
+	                       .dns_domain = "corp.example",
+	                       .build = 19045,
+	                       .signing_required = 1};
+	struct hostrec r = {0};
+	struct host *h;
+
+	(void)state;
+	mac_of(9, m);
+	h = host_touch(t, m, 10, HSRC_DHCP);
+	assert_non_null(h);
+	assert_int_equal(host_probed_at(h), 0);
+	assert_int_equal(host_stored_seen(h), 0);
+	assert_null(host_dhcp_client_id(h));
+	assert_null(host_smb(h));
+	/* Times and options first: the block is made for them alone. */
+	assert_true(host_set_probed_at(h, 1234));
+	assert_true(host_set_stored_seen(h, 99));
+	assert_true(host_set_dhcp_prl(t, h, host_shared_id("1,3,6,15", 8, false)));
+	assert_false(host_set_dhcp_prl(t, h, host_shared_id("1,3,6,15", 8, false)));
+	assert_true(host_set_dhcp_vendor_class(t, h, host_shared_id("MSFT 5.0", 8, false)));
+	assert_true(host_set_client_id(t, h, "01:00:16:00:00:09", 17));
+	assert_false(host_set_client_id(t, h, "01:00:16:00:00:09", 17));
+	assert_true(host_set_smb(t, h, &smb));
+	for (int i = 0; i < HOST_MAX_SERVICES + 2; i++)
+		host_add_service(t, h, IPPROTO_TCP, (uint16_t)(20 + i), i == 2 ? "SSH-2.0-x" : NULL,
+		                 NULL);
+	for (int i = 0; i < HOST_MAX_V6 + 3; i++) {
+		a6[14] = (uint8_t)i;
+		host_add_v6(t, h, a6);
+	}
+	for (int i = 0; i < HOST_MAX_NAMES + 2; i++) {
+		char n[16];
+		snprintf(n, sizeof(n), "name-%d", i);
+		host_add_name(t, h, n, strlen(n), i % 2 ? HSRC_MDNS : HSRC_DHCP);
+	}
+	assert_true(host_set_client_id(t, h, "ff:00:01", 8));
+	assert_int_equal(host_probed_at(h), 1234);
+	assert_int_equal(host_stored_seen(h), 99);
+	assert_string_equal(host_shared(host_dhcp_prl(h)), "1,3,6,15");
+	assert_string_equal(host_shared(host_dhcp_vendor_class(h)), "MSFT 5.0");
+	assert_string_equal(host_dhcp_client_id(h), "ff:00:01");
+	assert_string_equal(host_smb(h)->netbios_name, "WS-7");
+	assert_int_equal(host_smb(h)->build, 19045);
+	assert_int_equal(h->n_services, HOST_MAX_SERVICES);
+	assert_int_equal(host_services(h)[2].port, 22);
+	assert_string_equal(host_shared(host_services(h)[2].banner), "SSH-2.0-x");
+	assert_int_equal(h->n_v6, HOST_MAX_V6);
+	assert_int_equal(host_v6(h, HOST_MAX_V6 - 1)[14], HOST_MAX_V6 + 2); /* newest kept */
+	assert_int_equal(host_v6(h, 0)[14], 3);
+	assert_int_equal(h->n_names, HOST_MAX_NAMES);
+	assert_int_equal(host_to_hostrec(h, NULL, &r), 0);
+	assert_string_equal(r.dhcp.client_id, "ff:00:01");
+	assert_string_equal(r.dhcp.prl, "1,3,6,15");
+	assert_string_equal(r.smb.dns_domain, "corp.example");
+	assert_int_equal(r.n_ipv6, HOST_MAX_V6);
+	assert_int_equal(r.n_services, HOST_MAX_SERVICES);
+	hostrec_clear(&r);
+	host_table_free(t); /* ASan: the block and what hangs off it are freed */
+}
+
+/*
+ * Names of every length around the word sizes, plain or with one byte that
+ * needs escaping (first, last, middle), are kept exactly as text_sanitize()
+ * makes them: the quick check for plain text agrees with it.
+ */
+static void
+test_names_plain_check_lengths(void **state)
+{
+	static const uint8_t odd[] = {0x1f, 0x7f, '\\', 0x80, 0xff, 0x00};
+	struct host_table *t = host_table_new(4);
+	uint8_t m[6], in[48];
+	char want[TEXT_NAME_MAX + 1];
+
+	(void)state;
+	mac_of(11, m);
+	for (size_t len = 1; len <= sizeof(in); len++) {
+		for (size_t k = 0; k < sizeof(odd) + 1; k++) {
+			for (size_t where = 0; where < 3; where++) {
+				struct host *h;
+				size_t at = where == 0 ? 0 : where == 1 ? len - 1 : len / 2;
+				for (size_t i = 0; i < len; i++)
+					in[i] = (uint8_t)('a' + (i % 26));
+				if (k < sizeof(odd))
+					in[at] = odd[k];
+				if (in[len - 1] == '.')
+					continue;
+				h = host_touch(t, m, 1, HSRC_MDNS);
+				assert_non_null(h);
+				text_sanitize(in, len, want, sizeof(want));
+				if (h->n_names == HOST_MAX_NAMES) {
+					host_table_free(t);
+					assert_non_null(t = host_table_new(4));
+					h = host_touch(t, m, 1, HSRC_MDNS);
+				}
+				if (host_add_name(t, h, in, len, HSRC_MDNS))
+					assert_string_equal(h->names[h->n_names - 1].name, want);
+			}
+		}
+	}
+	host_table_free(t);
+}
+
 int
 main(void)
 {
@@ -363,6 +477,8 @@ main(void)
 	        cmocka_unit_test(test_recency_order),
 	        cmocka_unit_test(test_names_full_replace_oldest),
 	        cmocka_unit_test(test_summary_matches_record),
+	        cmocka_unit_test(test_block_parts_survive_rebuilds),
+	        cmocka_unit_test(test_names_plain_check_lengths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

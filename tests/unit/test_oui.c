@@ -309,6 +309,94 @@ test_null_and_empty(void **state)
 	oui_free(db);
 }
 
+/*
+ * Lookups against a large generated registry agree with a plain search of
+ * its entries: prefixes at the edges of the lookup index's buckets (all
+ * zero, all one, every boundary of the top bits), MA-M and MA-S blocks
+ * inside MA-L ones, and MACs on both sides of each prefix.
+ */
+static void
+test_lookup_matches_plain_search(void **state)
+{
+	enum { N24 = 3000, N28 = 300, N36 = 300 };
+	static uint32_t p24[N24], p28[N28];
+	static uint64_t p36[N36];
+	size_t cap = (size_t)(N24 + N28 + N36) * 48 + 64, len = 0;
+	char *csv = malloc(cap), err[128];
+	unsigned seed = 12345;
+	struct oui_db *db;
+
+	(void)state;
+	assert_non_null(csv);
+	len += (size_t)snprintf(csv + len, cap - len, "Registry,Assignment,Organization Name,x\n");
+	for (int i = 0; i < N24; i++) {
+		seed = seed * 1103515245u + 12345u;
+		/* Some at the ends and at every 2^k boundary of the top bits, the rest at random. */
+		p24[i] = i < 2    ? (i ? 0xfcffffu : 0x000000u)
+		         : i < 40 ? ((uint32_t)(i - 2) << 18 | (i & 1 ? 0x3ffffu : 0)) & 0xfcffffu
+		                  : (seed >> 4) & 0xfcffffu; /* unicast, universal */
+		len += (size_t)snprintf(csv + len, cap - len, "MA-L,%06X,L%d,x\n", p24[i], i);
+	}
+	for (int i = 0; i < N28; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p28[i] = p24[(seed >> 8) % N24] << 4 | ((seed >> 20) & 0xf);
+		len += (size_t)snprintf(csv + len, cap - len, "MA-M,%07X,M%d,x\n", p28[i], i);
+	}
+	for (int i = 0; i < N36; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p36[i] = (uint64_t)p28[(seed >> 8) % N28] << 8 | ((seed >> 16) & 0xff);
+		len += (size_t)snprintf(csv + len, cap - len, "MA-S,%09llX,S%d,x\n",
+		                        (unsigned long long)p36[i], i);
+	}
+	db = oui_load_buffer(csv, len, err, sizeof(err));
+	assert_non_null(db);
+	for (int i = 0; i < 20000; i++) {
+		uint64_t v;
+		struct mac m;
+		char want[16] = "";
+		const char *got;
+		int best = 0;
+		seed = seed * 1103515245u + 12345u;
+		switch (i % 4) {
+		case 0: /* anywhere */
+			v = ((uint64_t)seed << 17 ^ (uint64_t)(seed * 2654435761u)) &
+			    0xfcffffffffffULL;
+			break;
+		case 1: /* inside or next to an MA-L prefix */
+			v = (uint64_t)(p24[(seed >> 8) % N24] + (seed & 1)) << 24 |
+			    (seed & 0xffffff);
+			break;
+		case 2: /* inside or next to an MA-M prefix */
+			v = (uint64_t)(p28[(seed >> 8) % N28] - (seed & 1)) << 20 |
+			    (seed & 0xfffff);
+			break;
+		default: /* inside or next to an MA-S prefix */
+			v = (p36[(seed >> 8) % N36] + (seed & 1)) << 12 | (seed & 0xfff);
+			break;
+		}
+		v &= 0xfcffffffffffULL;
+		for (int k = 0; k < 6; k++)
+			m.b[k] = (uint8_t)(v >> (40 - 8 * k));
+		/* The plain search: the longest prefix wins; the first entry of a prefix is kept. */
+		for (int k = N36 - 1; k >= 0; k--)
+			if (p36[k] == v >> 12)
+				snprintf(want, sizeof(want), "S%d", k), best = 36;
+		for (int k = N28 - 1; k >= 0 && best < 36; k--)
+			if (p28[k] == v >> 20)
+				snprintf(want, sizeof(want), "M%d", k), best = 28;
+		for (int k = N24 - 1; k >= 0 && best < 28; k--)
+			if (p24[k] == v >> 24)
+				snprintf(want, sizeof(want), "L%d", k), best = 24;
+		got = oui_lookup(db, &m);
+		if (best == 0)
+			assert_null(got);
+		else
+			assert_string_equal(got, want);
+	}
+	oui_free(db);
+	free(csv);
+}
+
 int
 main(void)
 {
@@ -324,6 +412,7 @@ main(void)
 	        cmocka_unit_test(test_load_files_explicit),
 	        cmocka_unit_test(test_shared_names_stored_once),
 	        cmocka_unit_test(test_null_and_empty),
+	        cmocka_unit_test(test_lookup_matches_plain_search),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
