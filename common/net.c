@@ -11,6 +11,7 @@
 #include <net/if_arp.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -231,6 +232,33 @@ net_ip_is_loopback(const struct ipaddr *ip)
 		return ip->a[15] == 1;
 	}
 	return false;
+}
+
+int
+net_url_secret_ok(const char *scheme, const char *host, const char *what, char *err, size_t errlen)
+{
+	struct ipaddr ip;
+	char h[NET_IP_STRLEN];
+	size_t len = strlen(host);
+
+	if (strcasecmp(scheme, "https") == 0)
+		return 0;
+	if (strcasecmp(scheme, "http") != 0)
+		return muster_fail(err, errlen, MUSTER_EINVAL, "%s: the URL must be https://",
+		                   what);
+	if (strcasecmp(host, "localhost") == 0)
+		return 0;
+	if (len >= 2 && len - 2 < sizeof(h) && host[0] == '[' && host[len - 1] == ']') {
+		memcpy(h, host + 1, len - 2);
+		h[len - 2] = '\0';
+		host = h;
+	}
+	if (net_ip_parse(host, &ip) && net_ip_is_loopback(&ip))
+		return 0;
+	return muster_fail(err, errlen, MUSTER_EINVAL,
+	                   "%s: plain http:// only to a loopback address (the token would "
+	                   "cross the network in clear); use https://",
+	                   what);
 }
 
 bool

@@ -64,6 +64,17 @@ bool net_ip_is_unspecified(const struct ipaddr *ip);
 bool net_ip_is_loopback(const struct ipaddr *ip);
 /* 224.0.0.0/4 or ff00::/8 */
 bool net_ip_is_multicast(const struct ipaddr *ip);
+
+/*
+ * Whether a URL may carry a secret (a token in a header), judged on its
+ * scheme and host as libcurl's URL API hands them out (IPv6 in brackets):
+ * https to anywhere; http only to a loopback address or "localhost", since
+ * anything else would put the secret on the network in clear. 0, or
+ * MUSTER_EINVAL with "WHAT: why" in err. The sensor's report server and
+ * muster-deploy's --from-server follow this one rule.
+ */
+int net_url_secret_ok(const char *scheme, const char *host, const char *what, char *err,
+                      size_t errlen);
 /* 169.254.0.0/16 (RFC 3927) or fe80::/10 */
 bool net_ip_is_link_local(const struct ipaddr *ip);
 /* An IPv4 address from / to a host-order integer. net_ip_v4() is 0 for IPv6. */

@@ -31,7 +31,8 @@
 
 #define PAYLOAD_MAX     ((size_t)2 << 30)
 #define BACKOFF_MAX_MS  10000
-#define CLEANUP_GRACE   10000 /* ms a cleanup may take after the deadline passed */
+#define CLEANUP_GRACE   (DEPLOY_CLEANUP_GRACE_S * 1000) /* ms after a timeout or stop */
+#define RETRY_CLEANUP   5000 /* ms to remove a failed attempt's files before a retry */
 #define WORKER_STACK    (1u << 20)
 #define DEPLOY_PARALLEL 1024
 
@@ -40,6 +41,7 @@ static const char *const status_names[DEPLOY_STATUS_N] = {
         "unreachable",       "auth-failed",
         "host-key-mismatch", "precheck-failed",
         "install-failed",    "timeout",
+        "cancelled",
 };
 
 const char *
@@ -80,17 +82,36 @@ deploy_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int
+stop_level(const struct deploy_options *o)
+{
+	return o->stop != NULL ? (int)*o->stop : 0;
+}
+
+bool
+deploy_stop_requested(const struct deploy_job *j)
+{
+	return stop_level(j->opts) >= DEPLOY_STOP_WIND_DOWN;
+}
+
 bool
 deploy_timed_out(const struct deploy_job *j)
 {
-	return deploy_now_ms() >= j->deadline || (j->opts->stop && *j->opts->stop);
+	int s = stop_level(j->opts);
+
+	if (deploy_now_ms() >= j->deadline || s >= DEPLOY_STOP_ABORT)
+		return true;
+	/* Winding down: cut only what has left nothing on the target yet. */
+	return s >= DEPLOY_STOP_WIND_DOWN &&
+	       (j->state == DEPLOY_ST_CONNECT || j->state == DEPLOY_ST_AUTH ||
+	        j->state == DEPLOY_ST_RETRY);
 }
 
 void
 deploy_fail_timeout(const struct deploy_job *j, struct deploy_outcome *o, const char *what)
 {
-	if (j->opts->stop && *j->opts->stop)
-		deploy_fail(o, DEPLOY_TIMEOUT, false, "stopped by a signal while %s", what);
+	if (deploy_now_ms() < j->deadline && stop_level(j->opts) > 0)
+		deploy_fail(o, DEPLOY_CANCELLED, false, "stopped by a signal while %s", what);
 	else
 		deploy_fail(o, DEPLOY_TIMEOUT, false, "timed out after %lld s while %s",
 		            (long long)(j->opts->timeout_ms / 1000), what);
@@ -411,8 +432,8 @@ deploy_sm_step(struct deploy_sm *sm, const struct deploy_outcome *o)
 	sm->status = o->status;
 	sm->failed_in = s;
 	snprintf(sm->reason, sizeof(sm->reason), "%s", o->reason);
-	if (o->transient && o->status != DEPLOY_TIMEOUT && s < DEPLOY_ST_RUN &&
-	    sm->attempt < sm->max_attempts)
+	if (o->transient && o->status != DEPLOY_TIMEOUT && o->status != DEPLOY_CANCELLED &&
+	    s < DEPLOY_ST_RUN && sm->attempt < sm->max_attempts)
 		return sm->state = DEPLOY_ST_RETRY;
 	/* Before precheck nothing was made on the target. */
 	if (s >= DEPLOY_ST_PRECHECK)
@@ -436,7 +457,7 @@ struct pool {
 static bool
 stopping(const struct deploy_options *o)
 {
-	return o->stop != NULL && *o->stop;
+	return stop_level(o) > 0;
 }
 
 /* Sleep for the backoff of this attempt, bounded by the deadline and a stop request. */
@@ -460,7 +481,8 @@ backoff(const struct deploy_job *j, int attempt, unsigned *seed, struct deploy_o
 	}
 	while (deploy_now_ms() < until) {
 		if (stopping(j->opts)) {
-			deploy_fail(o, DEPLOY_TIMEOUT, false, "stopped by a signal before a retry");
+			deploy_fail(o, DEPLOY_CANCELLED, false,
+			            "stopped by a signal before a retry");
 			return;
 		}
 		struct timespec ts = {0, 50 * 1000000L};
@@ -493,6 +515,46 @@ tail_text(const struct buf *b)
 	return (char *)buf_steal(&out, &n);
 }
 
+/* A host the run never started (a stop request came first): cancelled, nothing touched. */
+static void
+not_started(struct pool *pl, size_t idx)
+{
+	struct deploy_host_result *r = &pl->res[idx];
+
+	atomic_fetch_add(&pl->started, 1);
+	r->status = DEPLOY_CANCELLED;
+	snprintf(r->reason, sizeof(r->reason), "not started: stopped by a signal");
+	r->failed_in = DEPLOY_ST_DONE;
+	r->attempts = 0;
+	r->exit_code = -1;
+	r->result.code = -1;
+	log_info("host-done", "host=%s status=%s attempts=0 ms=0 reason=\"%s\"",
+	         pl->tl->v[idx].host, deploy_status_name(r->status), r->reason);
+	atomic_fetch_add(&pl->by_status[r->status], 1);
+	atomic_store_explicit(&r->done, true, memory_order_release);
+	atomic_fetch_add(&pl->finished, 1);
+}
+
+/*
+ * Before a retry: remove what the failed attempt made, in a few seconds at
+ * most (its session may be gone; the method then notes it in j->leftover
+ * at disconnect and tries again on the next attempt).
+ */
+static void
+cleanup_before_retry(const struct deploy_method *m, struct deploy_job *j)
+{
+	int64_t saved = j->deadline, now = deploy_now_ms();
+
+	if (j->mctx == NULL)
+		return;
+	j->state = DEPLOY_ST_CLEANUP;
+	if (j->deadline > now + RETRY_CLEANUP)
+		j->deadline = now + RETRY_CLEANUP;
+	m->cleanup(j);
+	j->deadline = saved;
+	j->state = DEPLOY_ST_RETRY;
+}
+
 static void
 run_host(struct pool *pl, size_t idx, unsigned *seed)
 {
@@ -506,6 +568,10 @@ run_host(struct pool *pl, size_t idx, unsigned *seed)
 	int64_t t0 = deploy_now_ms();
 	bool connected = false;
 
+	if (stopping(pl->o)) {
+		not_started(pl, idx);
+		return;
+	}
 	memset(&j, 0, sizeof(j));
 	j.target = t;
 	j.user = t->user[0] ? t->user : pl->o->user;
@@ -532,14 +598,16 @@ run_host(struct pool *pl, size_t idx, unsigned *seed)
 				deploy_sm_step(&sm, &o);
 				continue;
 			}
+			/* A stop request ends the host at this step boundary. */
 			if (stopping(pl->o)) {
-				deploy_fail(&o, DEPLOY_TIMEOUT, false,
-				            "stopped by a signal (in %s)", deploy_state_name(s));
+				deploy_fail(&o, DEPLOY_CANCELLED, false,
+				            "stopped by a signal before %s", deploy_state_name(s));
 				deploy_sm_step(&sm, &o);
 				continue;
 			}
 		}
 		j.attempt = sm.attempt;
+		j.state = s;
 		log_debug("host-state", "host=%s state=%s attempt=%d ms=%lld", t->host,
 		          deploy_state_name(s), sm.attempt, (long long)(deploy_now_ms() - t0));
 		switch (s) {
@@ -566,13 +634,16 @@ run_host(struct pool *pl, size_t idx, unsigned *seed)
 			deploy_judge(&j, &o, note, sizeof(note));
 			break;
 		case DEPLOY_ST_CLEANUP:
-			if (j.deadline < deploy_now_ms() + 1000)
+			/* After a stop request, a short grace of its own; else what is left. */
+			if (stopping(pl->o) || j.deadline < deploy_now_ms() + 1000)
 				j.deadline = deploy_now_ms() + CLEANUP_GRACE;
 			m->cleanup(&j);
 			break;
 		case DEPLOY_ST_RETRY:
 			log_info("host-retry", "host=%s attempt=%d reason=\"%s\"", t->host,
 			         sm.attempt + 1, sm.reason);
+			if (sm.failed_in >= DEPLOY_ST_PRECHECK)
+				cleanup_before_retry(m, &j);
 			m->disconnect(&j);
 			connected = false;
 			snprintf(o.reason, sizeof(o.reason), "%s", sm.reason);
@@ -589,8 +660,11 @@ run_host(struct pool *pl, size_t idx, unsigned *seed)
 			snprintf(o.reason, sizeof(o.reason), "%s failed", deploy_state_name(s));
 		deploy_sm_step(&sm, &o);
 	}
+	j.state = DEPLOY_ST_DONE;
 	if (connected)
 		m->disconnect(&j);
+	if (j.leftover[0] != '\0')
+		log_warn("left-on-target", "host=%s what=\"%s\"", t->host, j.leftover);
 
 	r->status = sm.status;
 	if (sm.status == DEPLOY_OK) {

@@ -35,10 +35,11 @@ enum deploy_status {
 	DEPLOY_PRECHECK_FAILED,
 	DEPLOY_INSTALL_FAILED,
 	DEPLOY_TIMEOUT,
+	DEPLOY_CANCELLED, /* stopped by SIGINT/SIGTERM, or never started because of one */
 	DEPLOY_STATUS_N
 };
 
-/* "ok", "unreachable", "auth-failed", ...; "pending" for DEPLOY_PENDING. */
+/* "ok", "unreachable", "auth-failed", ..., "cancelled"; "pending" for DEPLOY_PENDING. */
 const char *deploy_status_name(enum deploy_status s);
 bool deploy_status_parse(const char *s, enum deploy_status *out);
 
@@ -85,7 +86,23 @@ struct deploy_facts {
 	char priv[24]; /* "root", "sudo", "sudo-password" */
 };
 
+/* The per-host state machine, pure so it can be tested without a network. */
+enum deploy_state {
+	DEPLOY_ST_CONNECT,
+	DEPLOY_ST_AUTH,
+	DEPLOY_ST_PRECHECK,
+	DEPLOY_ST_UPLOAD,
+	DEPLOY_ST_VERIFY,
+	DEPLOY_ST_RUN,
+	DEPLOY_ST_RESULT, /* judge the exit code and MUSTER-RESULT line */
+	DEPLOY_ST_CLEANUP,
+	DEPLOY_ST_RETRY, /* disconnect, back off, reconnect */
+	DEPLOY_ST_DONE,
+};
+
 struct deploy_options;
+
+#define DEPLOY_LEFTOVER_MAX 256
 
 /* One host's attempt, handed to every step of a method. */
 struct deploy_job {
@@ -102,6 +119,14 @@ struct deploy_job {
 	struct buf err;
 	void *mglobal; /* the method's shared state (deploy_engine_run's argument) */
 	void *mctx;    /* the method's per-host state: set by connect, freed by disconnect */
+	enum deploy_state state; /* the step running now (set by the engine) */
+	/*
+	 * What an earlier attempt of this host left on the target, in the
+	 * method's own notation ("" when nothing): set by disconnect when the
+	 * cleanup could not remove it, removed by the method on the next
+	 * attempt. Kept across attempts.
+	 */
+	char leftover[DEPLOY_LEFTOVER_MAX];
 };
 
 /*
@@ -124,24 +149,17 @@ struct deploy_method {
 	int (*verify)(struct deploy_job *j, struct deploy_outcome *o);
 	/* Run the installer with privilege; fill exit_code, out, err. */
 	int (*run)(struct deploy_job *j, struct deploy_outcome *o);
-	/* Remove what is left on the target; best effort, by the deadline. */
+	/*
+	 * Remove what is left on the target; best effort, by the deadline. Also
+	 * called before a retry when the failed attempt got as far as the
+	 * precheck (with a short deadline; the session may be gone).
+	 */
 	void (*cleanup)(struct deploy_job *j);
-	/* Close the session and free mctx; must accept a job that never connected. */
+	/*
+	 * Close the session and free mctx; must accept a job that never
+	 * connected. What cleanup could not remove goes to j->leftover.
+	 */
 	void (*disconnect)(struct deploy_job *j);
-};
-
-/* The per-host state machine, pure so it can be tested without a network. */
-enum deploy_state {
-	DEPLOY_ST_CONNECT,
-	DEPLOY_ST_AUTH,
-	DEPLOY_ST_PRECHECK,
-	DEPLOY_ST_UPLOAD,
-	DEPLOY_ST_VERIFY,
-	DEPLOY_ST_RUN,
-	DEPLOY_ST_RESULT, /* judge the exit code and MUSTER-RESULT line */
-	DEPLOY_ST_CLEANUP,
-	DEPLOY_ST_RETRY, /* disconnect, back off, reconnect */
-	DEPLOY_ST_DONE,
 };
 
 const char *deploy_state_name(enum deploy_state s);
@@ -163,8 +181,8 @@ void deploy_sm_init(struct deploy_sm *sm, int max_attempts, bool dry_run);
  * the status; it is retried (-> RETRY) only when transient, before the
  * installer has been started, and with attempts left; otherwise -> CLEANUP
  * when something may be left on the target (precheck onwards), else DONE.
- * CLEANUP always ends in DONE. A TIMEOUT is never retried. Returns the new
- * state.
+ * CLEANUP always ends in DONE. A TIMEOUT or CANCELLED is never retried.
+ * Returns the new state.
  */
 enum deploy_state deploy_sm_step(struct deploy_sm *sm, const struct deploy_outcome *o);
 
@@ -203,8 +221,21 @@ struct deploy_options {
 	void (*tick)(void *arg, const struct deploy_progress *p, struct deploy_host_result *res);
 	void *tick_arg;
 	unsigned tick_ms;
-	volatile sig_atomic_t *stop; /* set by a signal handler: wind down */
+	volatile sig_atomic_t *stop; /* set by a signal handler: DEPLOY_STOP_* */
 };
+
+/*
+ * *deploy_options.stop. WIND_DOWN (the first SIGINT/SIGTERM): no host is
+ * started any more (those left end "cancelled"); a host that is connecting
+ * or waiting for a retry stops at once; a host further on stops at the end
+ * of the step it is in (an upload between two chunks; an installer already
+ * started is waited for), and its cleanup then runs with
+ * DEPLOY_CLEANUP_GRACE_S. ABORT (the second): every wait ends at once,
+ * cleanups included.
+ */
+#define DEPLOY_STOP_WIND_DOWN  1
+#define DEPLOY_STOP_ABORT      2
+#define DEPLOY_CLEANUP_GRACE_S 10 /* a cleanup after a timeout or a stop request */
 
 /*
  * Deploy payload to every target with method m, at most o->parallel at a
@@ -222,10 +253,25 @@ int64_t deploy_now_ms(void);
 
 /* ---- helpers every method uses ---- */
 
-/* The job's deadline has passed, or a stop signal came. */
+/*
+ * Must the current wait end now? The job's deadline has passed, an abort
+ * was requested, or a wind-down was and the job is in a step that leaves
+ * nothing on the target (connect, authenticate, the backoff of a retry).
+ */
 bool deploy_timed_out(const struct deploy_job *j);
 
-/* Fail o with DEPLOY_TIMEOUT: "timed out after N s while WHAT" (or "stopped by a signal while WHAT"). */
+/*
+ * A stop was requested (DEPLOY_STOP_WIND_DOWN or more): a method may end a
+ * long step at a point where it can still clean up (between two chunks of
+ * an upload), failing it with DEPLOY_CANCELLED.
+ */
+bool deploy_stop_requested(const struct deploy_job *j);
+
+/*
+ * Fail o for a wait that deploy_timed_out() ended: DEPLOY_TIMEOUT "timed
+ * out after N s while WHAT" at the deadline, else DEPLOY_CANCELLED "stopped
+ * by a signal while WHAT".
+ */
 void deploy_fail_timeout(const struct deploy_job *j, struct deploy_outcome *o, const char *what);
 
 /*

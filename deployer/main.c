@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "common/muster.h"
+#include "common/nodump.h"
 #include "deployer/ansible.h"
 #include "deployer/engine.h"
 #include "deployer/results.h"
@@ -33,13 +34,81 @@
 
 #define MAX_INPUTS 64
 
-static volatile sig_atomic_t stop_flag;
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+#define GRACE_S STR(DEPLOY_CLEANUP_GRACE_S)
 
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stderr_tty;
+
+/*
+ * SIGINT, SIGTERM: the first winds the run down (engine.h, DEPLOY_STOP_*),
+ * the second aborts it, a third is not caught any more. Only
+ * async-signal-safe calls here.
+ */
 static void
 on_signal(int sig)
 {
+	static const char first[] =
+	        "muster-deploy: stopping: no new hosts; hosts under way stop after the step "
+	        "they are in (an installer already started is waited for), then clean up "
+	        "(at most " GRACE_S " s each); the report is written as usual. Signal again "
+	        "(Ctrl-C) to abort at once\n";
+	static const char second[] =
+	        "muster-deploy: aborting: hosts under way are cut off without cleaning up\n";
+	int saved = errno;
+	ssize_t w;
+
 	(void)sig;
-	stop_flag = 1;
+	if (stderr_tty) {
+		w = write(STDERR_FILENO, "\n", 1);
+		(void)w;
+	}
+	if (stop_flag < DEPLOY_STOP_WIND_DOWN) {
+		stop_flag = DEPLOY_STOP_WIND_DOWN;
+		w = write(STDERR_FILENO, first, sizeof(first) - 1);
+	} else {
+		struct sigaction dfl = {0};
+		stop_flag = DEPLOY_STOP_ABORT;
+		w = write(STDERR_FILENO, second, sizeof(second) - 1);
+		dfl.sa_handler = SIG_DFL;
+		sigaction(SIGINT, &dfl, NULL);
+		sigaction(SIGTERM, &dfl, NULL);
+	}
+	(void)w;
+	errno = saved;
+}
+
+/* The secret variables: read and removed from the environment first thing. */
+struct env_secrets {
+	struct secret ssh_password, ssh_passphrase, sudo_password, smb_password;
+};
+
+static void
+take_env_secrets(struct env_secrets *e)
+{
+	secret_from_env("MUSTER_SSH_PASSWORD", &e->ssh_password);
+	secret_from_env("MUSTER_SSH_PASSPHRASE", &e->ssh_passphrase);
+	secret_from_env("MUSTER_SUDO_PASSWORD", &e->sudo_password);
+	secret_from_env("MUSTER_SMB_PASSWORD", &e->smb_password);
+}
+
+static void
+free_env_secrets(struct env_secrets *e)
+{
+	secret_free(&e->ssh_password);
+	secret_free(&e->ssh_passphrase);
+	secret_free(&e->sudo_password);
+	secret_free(&e->smb_password);
+}
+
+/* Move a secret (dst takes it over, src is left empty). */
+static void
+secret_move(struct secret *dst, struct secret *src)
+{
+	secret_free(dst);
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
 }
 
 static void
@@ -84,8 +153,8 @@ usage(FILE *f)
 	      "  --share SPEC              upload there, not to ADMIN$ then C$\\Windows\\Temp:\n"
 	      "                            NAME[\\DIR][=X:\\LOCAL\\PATH] (the path of NAME on the\n"
 	      "                            target; known for ADMIN$ and C$, D$, ...)\n"
-	      "  --svc-exe FILE            muster-svc.exe to upload (default: the build's, or\n"
-	      "                            $MUSTER_SVC_EXE, or PREFIX/lib/muster/)\n"
+	      "  --svc-exe FILE            muster-svc.exe to upload (default: $MUSTER_SVC_EXE,\n"
+	      "                            else the build's, else PREFIX/lib/muster/)\n"
 	      "  --service-name NAME       name of the temporary service (default MusterDeploy;\n"
 	      "                            must start with Muster)\n"
 	      "Run:\n"
@@ -263,8 +332,9 @@ on_tick(void *arg, const struct deploy_progress *p, struct deploy_host_result *r
 	}
 }
 
+/* A secret from its file when given, else the one its variable held (taken over). */
 static int
-secret_opt(const char *file, const char *env, struct secret *s, const char *what)
+secret_opt(const char *file, struct secret *env, struct secret *s, const char *what)
 {
 	char err[256];
 
@@ -275,8 +345,7 @@ secret_opt(const char *file, const char *env, struct secret *s, const char *what
 		}
 		return 0;
 	}
-	if (env != NULL)
-		secret_from_env(env, s);
+	secret_move(s, env);
 	return 0;
 }
 
@@ -320,8 +389,8 @@ user_ok(const struct cli *c, char *why, size_t whylen)
 #ifdef MUSTER_HAVE_SMB
 /* The SMB method's shared state from the options. MUSTER_EINVAL for a usage error. */
 static int
-setup_smb(const struct cli *c, struct smb_config *mcfg, struct smb_global **mg, char *err,
-          size_t errlen)
+setup_smb(const struct cli *c, struct env_secrets *env, struct smb_config *mcfg,
+          struct smb_global **mg, char *err, size_t errlen)
 {
 	if (c->service_name != NULL && strncasecmp(c->service_name, "Muster", 6) != 0) {
 		/* A stale service of that name is deleted: never someone else's. */
@@ -332,7 +401,7 @@ setup_smb(const struct cli *c, struct smb_config *mcfg, struct smb_global **mg, 
 		if (secret_from_file(c->password_file, &mcfg->password, err, errlen) != 0)
 			return MUSTER_EIO;
 	} else {
-		secret_from_env("MUSTER_SMB_PASSWORD", &mcfg->password);
+		secret_move(&mcfg->password, &env->smb_password);
 	}
 	if (mcfg->password.p == NULL && !c->kerberos) {
 		snprintf(err, errlen,
@@ -380,6 +449,7 @@ main(int argc, char **argv)
 	struct deploy_options o = {0};
 	struct report_ctx rc = {0};
 	struct tick_state ts = {0};
+	struct env_secrets env = {0};
 	enum log_level lvl = LOG_INFO_;
 	char err[512], khdefault[4096], failed_default[4096], run[33];
 	int ch, ex = MUSTER_EXIT_RUNTIME, r;
@@ -389,6 +459,8 @@ main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], SMBH_ARG) == 0)
 		smbh_main(SMBH_FD);
 #endif
+	/* Before any secret is read: no core file, not dumpable. */
+	muster_no_dumps();
 	memset(&diag, 0, sizeof(diag));
 	log_init("muster-deploy", false, LOG_INFO_);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -613,6 +685,16 @@ main(int argc, char **argv)
 		        "--retry-from\n");
 		return MUSTER_EXIT_USAGE;
 	}
+	if (c.from_server != NULL && server_url_check(c.from_server, err, sizeof(err)) != 0) {
+		fprintf(stderr, "muster-deploy: %s\n", err);
+		return MUSTER_EXIT_USAGE;
+	}
+	/*
+	 * Before any thread or helper starts: every secret variable out of the
+	 * environment (and wiped where /proc/PID/environ shows it), used or
+	 * not. From here on every exit passes "out", which wipes them.
+	 */
+	take_env_secrets(&env);
 	ts.tty = !c.quiet && isatty(STDERR_FILENO);
 	if (!c.log_level_set && ts.tty)
 		lvl = LOG_WARN_; /* the progress line and the summary say it on a terminal */
@@ -620,8 +702,7 @@ main(int argc, char **argv)
 
 	/* ---- targets ---- */
 	for (size_t i = 0; i < c.n_targets; i++) {
-		if ((r = targets_load_file(c.targets[i], c.fmt, &tl, &diag)) == MUSTER_ENOMEM ||
-		    r == MUSTER_ETOOBIG)
+		if (targets_load_file(c.targets[i], c.fmt, &tl, &diag) == MUSTER_ENOMEM)
 			break;
 	}
 	for (size_t i = 0; i < c.n_cidrs; i++)
@@ -651,6 +732,14 @@ main(int argc, char **argv)
 		}
 		for (size_t i = 0; i < diag.n_errors && i < TARGETS_ERRORS_MAX; i++)
 			log_warn("server-record-skipped", "problem=\"%s\"", diag.errors[i]);
+	}
+	if (tl.over > 0) {
+		fprintf(stderr,
+		        "muster-deploy: too many hosts: %zu given (before de-duplication), at most "
+		        "%d in one run; split them into several runs; nothing was deployed\n",
+		        tl.n + tl.over, TARGETS_MAX);
+		ex = MUSTER_EXIT_USAGE;
+		goto out;
 	}
 	targets_filter_os(&tl, c.os);
 	targets_dedup(&tl, (uint16_t)c.port);
@@ -713,7 +802,7 @@ main(int argc, char **argv)
 
 #ifdef MUSTER_HAVE_SMB
 	if (smb) {
-		if ((r = setup_smb(&c, &mcfg, &mg, err, sizeof(err))) != 0) {
+		if ((r = setup_smb(&c, &env, &mcfg, &mg, err, sizeof(err))) != 0) {
 			fprintf(stderr, "muster-deploy: %s\n", err);
 			ex = r == MUSTER_EINVAL ? MUSTER_EXIT_USAGE : MUSTER_EXIT_RUNTIME;
 			goto out;
@@ -724,7 +813,7 @@ main(int argc, char **argv)
 #endif
 	/* ---- the SSH method ---- */
 	if (c.identity == NULL && !c.agent && c.password_file == NULL &&
-	    getenv("MUSTER_SSH_PASSWORD") == NULL) {
+	    env.ssh_password.p == NULL) {
 		if (getenv("SSH_AUTH_SOCK") != NULL) {
 			c.agent = true;
 		} else {
@@ -740,10 +829,9 @@ main(int argc, char **argv)
 	scfg.policy = c.policy;
 	scfg.remote_dir = c.remote_dir;
 	scfg.connect_timeout_ms = c.connect_timeout * 1000;
-	if (secret_opt(c.passphrase_file, "MUSTER_SSH_PASSPHRASE", &scfg.passphrase,
-	               "passphrase") ||
-	    secret_opt(c.password_file, "MUSTER_SSH_PASSWORD", &scfg.password, "password") ||
-	    secret_opt(c.sudo_password_file, "MUSTER_SUDO_PASSWORD", &scfg.sudo_password,
+	if (secret_opt(c.passphrase_file, &env.ssh_passphrase, &scfg.passphrase, "passphrase") ||
+	    secret_opt(c.password_file, &env.ssh_password, &scfg.password, "password") ||
+	    secret_opt(c.sudo_password_file, &env.sudo_password, &scfg.sudo_password,
 	               "sudo password"))
 		goto out;
 	if (libssh2_init(0) != 0) {
@@ -770,10 +858,12 @@ run:
 	}
 	{
 		struct sigaction sa = {0};
+		stderr_tty = isatty(STDERR_FILENO);
 		sa.sa_handler = on_signal;
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 	}
+	free_env_secrets(&env); /* what no method took */
 	rc.tl = &tl;
 	rc.method = method->name;
 	rc.default_port = (uint16_t)c.port;
@@ -865,6 +955,7 @@ out:
 	secret_free(&scfg.passphrase);
 	secret_free(&scfg.password);
 	secret_free(&scfg.sudo_password);
+	free_env_secrets(&env);
 	server_client_free(sc);
 	deploy_payload_free(&payload);
 	targets_free(&tl);

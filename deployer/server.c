@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "common/buf.h"
 #include "common/muster.h"
+#include "common/net.h"
 #include "deployer/server.h"
 #include "deployer/secret.h"
 
@@ -36,6 +38,41 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/*
+ * The rule of the sensor's [report] server (sensor/report.c): https, or
+ * http only to a loopback address or "localhost", since the token would
+ * cross the network in clear; no credentials in the URL.
+ */
+int
+server_url_check(const char *url, char *err, size_t errlen)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *user = NULL;
+	int r = MUSTER_EINVAL;
+
+	if (u == NULL)
+		return muster_fail(err, errlen, MUSTER_ENOMEM, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "--from-server: not a URL");
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+		snprintf(err, errlen,
+		         "--from-server: no user or password in the URL; the token comes from "
+		         "--server-token-file");
+		goto out;
+	}
+	r = net_url_secret_ok(scheme, host, "--from-server", err, errlen);
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_url_cleanup(u);
+	return r;
+}
+
 struct server_client *
 server_client_new(const char *url, const char *token_file, const char *ca_file, char *err,
                   size_t errlen)
@@ -47,10 +84,8 @@ server_client_new(const char *url, const char *token_file, const char *ca_file, 
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
-		snprintf(err, errlen, "--from-server wants an http:// or https:// URL");
+	if (server_url_check(url, err, errlen) != 0)
 		goto fail;
-	}
 	ulen = strlen(url);
 	while (ulen > 0 && url[ulen - 1] == '/')
 		ulen--;
@@ -188,6 +223,10 @@ server_post_attempts(struct server_client *sc, const struct report_ctx *c,
 			struct json_object *a;
 			if (r->posted || !atomic_load_explicit(&r->done, memory_order_acquire))
 				continue;
+			if (r->attempts == 0) {
+				r->posted = true; /* never started: no attempt to record */
+				continue;
+			}
 			a = json_object_new_object();
 			json_object_object_add(a, "host", json_object_new_string(t->host));
 			json_object_object_add(
@@ -196,8 +235,12 @@ server_post_attempts(struct server_client *sc, const struct report_ctx *c,
 			json_object_object_add(
 			        a, "user",
 			        json_object_new_string(t->user[0] ? t->user : c->default_user));
+			/* The server knows no "cancelled": a stopped attempt is a timeout there. */
 			json_object_object_add(
-			        a, "status", json_object_new_string(deploy_status_name(r->status)));
+			        a, "status",
+			        json_object_new_string(deploy_status_name(
+			                r->status == DEPLOY_CANCELLED ? DEPLOY_TIMEOUT
+			                                              : r->status)));
 			json_object_object_add(a, "reason", json_object_new_string(r->reason));
 			json_object_object_add(a, "duration_ms",
 			                       json_object_new_int64(r->duration_ms));

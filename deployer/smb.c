@@ -9,7 +9,9 @@
  *   precheck      DCE/RPC bind to svcctl, ROpenSCManagerW with the right to
  *                 create services (denied: not an administrator, or remote
  *                 UAC); a directory of a random name made in ADMIN$ (else
- *                 C$\Windows\Temp, or --share); free space from statvfs
+ *                 C$\Windows\Temp, or --share); beside it, what a failed
+ *                 attempt left and our directories older than 48 hours
+ *                 removed; free space from statvfs
  *   upload        the installer and muster-svc.exe into that directory
  *   verify        both read back through SMB: size and SHA-256
  *   run           a stale service of our name removed; RCreateServiceW
@@ -60,6 +62,14 @@
 #define SVC_MARGIN_S    15    /* muster-svc gives up this long before our deadline */
 #define HELPER_GRACE_MS 1000  /* for the helper to log off */
 #define URL_MAX         1024  /* host 254, share 80, sub 120 (spaces as %20), dir 23, name 64 */
+#define WORKDIR_PREFIX  "muster-"
+#define WORKDIR_HEX     16
+/*
+ * A working directory of ours older than this was left by a run that was
+ * killed: no live run's host is older than --timeout (24 h at most), and
+ * the margin covers an installer that outlived its timeout and clock skew.
+ */
+#define STALE_AGE_S (48 * 3600)
 
 static const char uac_hint[] =
         "it needs an administrator; remote UAC strips a local account other than "
@@ -262,6 +272,26 @@ smb_service_command(const char *winpath, const char *dir, const char *installer,
 	                 winpath, dir, SMB_SVC_EXE_NAME, winpath, dir, installer, winpath, dir,
 	                 SMB_RESULT_NAME, timeout_s);
 	return n < 0 || (size_t)n >= outsz ? MUSTER_ETOOBIG : 0;
+}
+
+bool
+smb_workdir_name_ok(const char *name)
+{
+	size_t n = strlen(WORKDIR_PREFIX);
+
+	if (strncmp(name, WORKDIR_PREFIX, n) != 0 || strlen(name + n) != WORKDIR_HEX)
+		return false;
+	for (name += n; *name; name++)
+		if (!((*name >= '0' && *name <= '9') || (*name >= 'a' && *name <= 'f')))
+			return false;
+	return true;
+}
+
+bool
+smb_workdir_stale(uint64_t mtime, int64_t now)
+{
+	return mtime > 0 && now > 0 && (uint64_t)now > mtime &&
+	       (uint64_t)now - mtime > (uint64_t)STALE_AGE_S;
 }
 
 /*
@@ -521,6 +551,13 @@ eno_text(int eno)
 	}
 }
 
+/* The helper's waits end with the job's (the engine decides, see deploy_timed_out()). */
+static bool
+job_cut(const void *arg)
+{
+	return deploy_timed_out(arg);
+}
+
 static int
 helper_start(struct deploy_job *j, struct deploy_outcome *o)
 {
@@ -530,7 +567,7 @@ helper_start(struct deploy_job *j, struct deploy_outcome *o)
 	if (smbh_alive(&h->w))
 		return 0;
 	smbh_stop(&h->w, 0);
-	if (smbh_spawn(&h->w, HELPER_EXE, j->opts->stop, err, sizeof(err)) != 0) {
+	if (smbh_spawn(&h->w, HELPER_EXE, job_cut, j, err, sizeof(err)) != 0) {
 		deploy_fail(o, DEPLOY_UNREACHABLE, true, "%s", err);
 		return MUSTER_EIO;
 	}
@@ -793,6 +830,8 @@ smb_authenticate(struct deploy_job *j, struct deploy_outcome *o)
 	return r;
 }
 
+static void remove_stale(struct deploy_job *j, int si);
+
 static int
 smb_precheck(struct deploy_job *j, struct deploy_outcome *o)
 {
@@ -838,6 +877,7 @@ smb_precheck(struct deploy_job *j, struct deploy_outcome *o)
 			h->dir_made = true;
 			log_info("smb-upload-dir", "host=%s share=%s path=\"%s\\%s\"",
 			         j->target->host, s->name, s->winpath, h->dir);
+			remove_stale(j, (int)i);
 			break;
 		}
 		if (r != MUSTER_ENET)
@@ -915,6 +955,15 @@ put_file(struct deploy_job *j, const char *name, const uint8_t *data, size_t len
 		if ((r = call(j, &q, &rep, what, o)) != 0)
 			break;
 		off += k;
+		/* A stop request: end between two writes, where cleanup can follow. */
+		if (off < len && deploy_stop_requested(j)) {
+			h_simple(j, SMBH_CLOSE, NULL, (uint32_t)fh, what, o);
+			deploy_fail(
+			        o, DEPLOY_CANCELLED, false,
+			        "stopped by a signal while uploading %s (%zu of %zu bytes sent)",
+			        name, off, len);
+			return MUSTER_ETIMEOUT;
+		}
 	}
 	if (r == MUSTER_ENET) {
 		int eno = h->w.eno;
@@ -1023,7 +1072,7 @@ smb_verify(struct deploy_job *j, struct deploy_outcome *o)
 	return 0;
 }
 
-/* Sleep ms (bounded by the deadline), waking for a stop request. */
+/* Sleep ms (bounded by the deadline), waking when deploy_timed_out() says so. */
 static void
 nap(struct deploy_job *j, int64_t ms)
 {
@@ -1195,6 +1244,12 @@ smb_run(struct deploy_job *j, struct deploy_outcome *o)
 		                  o);
 	}
 
+	/* The last point where a stop request leaves nothing running. */
+	if (deploy_stop_requested(j)) {
+		deploy_fail(o, DEPLOY_CANCELLED, false,
+		            "stopped by a signal before the service was created");
+		return MUSTER_ETIMEOUT;
+	}
 	if (smb_service_command(s->winpath, h->dir, j->payload->name,
 	                        (unsigned)(left_s > 10 ? left_s : 10), cmd, sizeof(cmd)) != 0) {
 		deploy_fail(o, DEPLOY_INSTALL_FAILED, false,
@@ -1254,23 +1309,28 @@ smb_run(struct deploy_job *j, struct deploy_outcome *o)
 	return 0;
 }
 
-/* Remove our directory and everything in it; files may stay locked a moment after the service. */
-static void
-remove_dir(struct deploy_job *j)
+/*
+ * Remove directory dir of share si and the files in it (only names we could
+ * have made), trying up to tries times a second apart: files may stay locked
+ * a moment after the service. 0, MUSTER_ENET (h->w.eno), MUSTER_EEXIST
+ * when files stayed, or the failure of a helper call.
+ */
+static int
+remove_dir_in(struct deploy_job *j, int si, const char *dir, int tries)
 {
 	struct smb_host *h = H(j);
-	const struct smb_share *s = &G(j)->shares[h->share];
+	const struct smb_share *s = &G(j)->shares[si];
 	struct deploy_outcome o;
 	char url[URL_MAX];
 	int r = MUSTER_EIO;
 
-	for (int tries = 0; tries < 5 && !deploy_timed_out(j); tries++) {
+	for (int t = 0; t < tries && !deploy_timed_out(j); t++) {
 		struct smbh_req q = {.op = SMBH_LIST, .s1 = url};
 		struct smbh_rep rep;
 		struct buf names;
 		bool left = false;
 		memset(&o, 0, sizeof(o));
-		url_of(j, s->name, s->sub, h->dir, NULL, url, sizeof(url));
+		url_of(j, s->name, s->sub, dir, NULL, url, sizeof(url));
 		if ((r = call(j, &q, &rep, "cleaning up", &o)) != 0)
 			break;
 		buf_init(&names, SMBH_IO_MAX);
@@ -1282,22 +1342,98 @@ remove_dir(struct deploy_job *j)
 			off += n + 1;
 			if (!component_ok(name, n))
 				continue; /* not something we made */
-			file_url(j, name, fu, sizeof(fu));
+			url_of(j, s->name, s->sub, dir, name, fu, sizeof(fu));
 			if (h_simple(j, SMBH_UNLINK, fu, 0, "cleaning up", &o) != 0)
 				left = true;
 		}
 		buf_free(&names);
-		url_of(j, s->name, s->sub, h->dir, NULL, url, sizeof(url));
-		if (!left && (r = h_simple(j, SMBH_RMDIR, url, 0, "cleaning up", &o)) == 0) {
-			h->dir_made = false;
-			return;
-		}
+		url_of(j, s->name, s->sub, dir, NULL, url, sizeof(url));
+		if (!left && (r = h_simple(j, SMBH_RMDIR, url, 0, "cleaning up", &o)) == 0)
+			return 0;
+		if (left)
+			r = MUSTER_EEXIST;
 		if (!smbh_alive(&h->w))
 			break;
-		nap(j, 1000);
+		if (t + 1 < tries)
+			nap(j, 1000);
+	}
+	return r;
+}
+
+/* Remove our directory and everything in it. */
+static void
+remove_dir(struct deploy_job *j)
+{
+	struct smb_host *h = H(j);
+	int r = remove_dir_in(j, h->share, h->dir, 5);
+
+	if (r == 0) {
+		h->dir_made = false;
+		return;
 	}
 	log_warn("cleanup-failed", "host=%s dir=\"%s\\%s\" reason=\"%s\"", j->target->host,
-	         s->winpath, h->dir, r == MUSTER_ENET ? eno_text(H(j)->w.eno) : "files in use");
+	         G(j)->shares[h->share].winpath, h->dir,
+	         r == MUSTER_ENET ? eno_text(h->w.eno) : "files in use");
+}
+
+/*
+ * Before making our directory in share si: remove what an earlier attempt
+ * of this host left (j->leftover, "SHARE-INDEX/DIR"), and directories of
+ * ours in the same parent older than STALE_AGE_S (a run that was killed).
+ * Best effort: nothing here fails the precheck.
+ */
+static void
+remove_stale(struct deploy_job *j, int si)
+{
+	struct smb_host *h = H(j);
+	struct smb_global *g = G(j);
+	const struct smb_share *s = &g->shares[si];
+	struct deploy_outcome o;
+	struct buf names;
+	char url[URL_MAX], *slash;
+	long li;
+	int r;
+
+	if (j->leftover[0] != '\0') {
+		li = strtol(j->leftover, &slash, 10);
+		if (*slash == '/' && li >= 0 && (size_t)li < g->n_shares &&
+		    smb_workdir_name_ok(slash + 1)) {
+			r = remove_dir_in(j, (int)li, slash + 1, 1);
+			log_info("leftover-removed", "host=%s dir=\"%s\\%s\" ok=%d",
+			         j->target->host, g->shares[li].winpath, slash + 1, r == 0);
+		}
+		j->leftover[0] = '\0';
+	}
+	{
+		struct smbh_req q = {.op = SMBH_LIST, .flags = SMBH_F_DIRS, .s1 = url};
+		struct smbh_rep rep;
+		memset(&o, 0, sizeof(o));
+		url_of(j, s->name, s->sub, NULL, NULL, url, sizeof(url));
+		if (call(j, &q, &rep, "looking for stale directories", &o) != 0)
+			return;
+		buf_init(&names, SMBH_IO_MAX);
+		buf_append(&names, rep.data, rep.len);
+	}
+	for (size_t off = 0; off < names.len && smbh_alive(&h->w);) {
+		const char *name = (const char *)names.data + off;
+		struct smbh_req q = {.op = SMBH_STAT, .s1 = url};
+		struct smbh_rep rep;
+		uint64_t mtime = 0;
+		off += strnlen(name, names.len - off) + 1;
+		if (!smb_workdir_name_ok(name) || strcmp(name, h->dir) == 0)
+			continue;
+		url_of(j, s->name, s->sub, name, NULL, url, sizeof(url));
+		if (call(j, &q, &rep, "looking for stale directories", &o) != 0 || rep.len < 16)
+			continue;
+		for (int b = 7; b >= 0; b--)
+			mtime = mtime << 8 | rep.data[b];
+		if (!smb_workdir_stale(mtime, (int64_t)time(NULL)))
+			continue;
+		r = remove_dir_in(j, si, name, 1);
+		log_info("stale-dir-removed", "host=%s dir=\"%s\\%s\" ok=%d", j->target->host,
+		         s->winpath, name, r == 0);
+	}
+	buf_free(&names);
 }
 
 /* Our service, if it is still there: a fresh session for it after a timeout. */
@@ -1365,6 +1501,9 @@ smb_disconnect(struct deploy_job *j)
 
 	if (h == NULL)
 		return;
+	/* The next attempt (precheck) removes what cleanup could not. */
+	if (h->dir_made && h->share >= 0)
+		snprintf(j->leftover, sizeof(j->leftover), "%d/%s", h->share, h->dir);
 	smbh_stop(&h->w, HELPER_GRACE_MS);
 	buf_free(&h->reply);
 	free(h);

@@ -59,6 +59,15 @@ bool smb_user_parse(const char *spec, const char *domain_opt, char *user, size_t
 int smb_service_command(const char *winpath, const char *dir, const char *installer,
                         unsigned timeout_s, char *out, size_t outsz);
 
+/* name is a working directory name of ours: "muster-" and 16 lowercase hex digits. */
+bool smb_workdir_name_ok(const char *name);
+
+/*
+ * A working directory of ours last modified at mtime (Unix seconds, from
+ * the target) is a stale leftover at now (ours): older than 48 hours.
+ */
+bool smb_workdir_stale(uint64_t mtime, int64_t now);
+
 /* Free bytes from libsmbclient's statvfs (see smb.c: its f_bsize holds bytes per sector). */
 uint64_t smb_free_bytes(uint64_t bsize, uint64_t frsize, uint64_t bavail);
 

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -30,6 +29,7 @@
 
 #include "common/cursor.h"
 #include "common/muster.h"
+#include "common/nodump.h"
 #include "deployer/engine.h"
 #include "deployer/smbhelper.h"
 
@@ -170,9 +170,15 @@ smbh_decode_rep(const uint8_t *p, size_t n, struct smbh_rep *r)
 
 /* ---- frames on a socket ---- */
 
-/* Wait for fd to be ready for events, by deadline (-1: no deadline) and the stop flag. */
+/* When to give up a wait early (the worker's side; NULL fn in the helper). */
+struct cutter {
+	bool (*fn)(const void *arg);
+	const void *arg;
+};
+
+/* Wait for fd to be ready for events, by deadline (-1: no deadline) and the cutter. */
 static int
-wait_fd(int fd, short events, int64_t deadline, const volatile sig_atomic_t *stop)
+wait_fd(int fd, short events, int64_t deadline, const struct cutter *cut)
 {
 	struct pollfd pfd = {fd, events, 0};
 
@@ -185,9 +191,9 @@ wait_fd(int fd, short events, int64_t deadline, const volatile sig_atomic_t *sto
 			if (left < slice)
 				slice = (int)left;
 		}
-		if (stop != NULL && *stop)
+		if (cut != NULL && cut->fn != NULL && cut->fn(cut->arg))
 			return MUSTER_ETIMEOUT;
-		r = poll(&pfd, 1, deadline >= 0 || stop != NULL ? slice : -1);
+		r = poll(&pfd, 1, deadline >= 0 || cut != NULL ? slice : -1);
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR)
@@ -196,7 +202,7 @@ wait_fd(int fd, short events, int64_t deadline, const volatile sig_atomic_t *sto
 }
 
 static int
-send_all(int fd, const uint8_t *p, size_t n, int64_t deadline, const volatile sig_atomic_t *stop)
+send_all(int fd, const uint8_t *p, size_t n, int64_t deadline, const struct cutter *cut)
 {
 	while (n > 0) {
 		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -208,7 +214,7 @@ send_all(int fd, const uint8_t *p, size_t n, int64_t deadline, const volatile si
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			int r = wait_fd(fd, POLLOUT, deadline, stop);
+			int r = wait_fd(fd, POLLOUT, deadline, cut);
 			if (r != 0)
 				return r;
 			continue;
@@ -220,7 +226,7 @@ send_all(int fd, const uint8_t *p, size_t n, int64_t deadline, const volatile si
 
 /* Read exactly n bytes. MUSTER_ENOENT for an end of stream before the first byte. */
 static int
-recv_all(int fd, uint8_t *p, size_t n, int64_t deadline, const volatile sig_atomic_t *stop)
+recv_all(int fd, uint8_t *p, size_t n, int64_t deadline, const struct cutter *cut)
 {
 	size_t got = 0;
 
@@ -235,7 +241,7 @@ recv_all(int fd, uint8_t *p, size_t n, int64_t deadline, const volatile sig_atom
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			int e = wait_fd(fd, POLLIN, deadline, stop);
+			int e = wait_fd(fd, POLLIN, deadline, cut);
 			if (e != 0)
 				return e;
 			continue;
@@ -246,31 +252,31 @@ recv_all(int fd, uint8_t *p, size_t n, int64_t deadline, const volatile sig_atom
 }
 
 static int
-send_frame(int fd, const struct buf *body, int64_t deadline, const volatile sig_atomic_t *stop)
+send_frame(int fd, const struct buf *body, int64_t deadline, const struct cutter *cut)
 {
 	uint8_t len[4] = {(uint8_t)body->len, (uint8_t)(body->len >> 8), (uint8_t)(body->len >> 16),
 	                  (uint8_t)(body->len >> 24)};
-	int r = send_all(fd, len, 4, deadline, stop);
+	int r = send_all(fd, len, 4, deadline, cut);
 
-	return r ? r : send_all(fd, body->data, body->len, deadline, stop);
+	return r ? r : send_all(fd, body->data, body->len, deadline, cut);
 }
 
 /* Read one frame's body into b (reset first). */
 static int
-recv_frame(int fd, struct buf *b, int64_t deadline, const volatile sig_atomic_t *stop)
+recv_frame(int fd, struct buf *b, int64_t deadline, const struct cutter *cut)
 {
 	uint8_t len[4];
 	uint32_t n;
 	int r;
 
 	buf_reset(b);
-	if ((r = recv_all(fd, len, 4, deadline, stop)) != 0)
+	if ((r = recv_all(fd, len, 4, deadline, cut)) != 0)
 		return r;
 	n = (uint32_t)len[0] | (uint32_t)len[1] << 8 | (uint32_t)len[2] << 16 |
 	    (uint32_t)len[3] << 24;
 	if (n > SMBH_FRAME_MAX || buf_reserve(b, n) != 0)
 		return MUSTER_EPARSE;
-	if ((r = recv_all(fd, b->data, n, deadline, stop)) != 0)
+	if ((r = recv_all(fd, b->data, n, deadline, cut)) != 0)
 		return r == MUSTER_ENOENT ? MUSTER_EIO : r;
 	b->len = n;
 	b->data[n] = '\0';
@@ -279,18 +285,48 @@ recv_frame(int fd, struct buf *b, int64_t deadline, const volatile sig_atomic_t 
 
 /* ---- the worker's side ---- */
 
+size_t
+smbh_env(char *const *env, char **out, size_t max)
+{
+	static const char *const keep[] = {
+	        "HOME",   "KRB5CCNAME", "KRB5_CONFIG",  "TMPDIR",        "LANG",
+	        "LC_ALL", "LC_CTYPE",   "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+	};
+	size_t n = 0;
+
+	if (max == 0)
+		return 0;
+	for (; env != NULL && *env != NULL && n + 1 < max; env++) {
+		const char *eq = strchr(*env, '=');
+		if (eq == NULL)
+			continue;
+		for (size_t k = 0; k < MUSTER_NELEM(keep); k++) {
+			if (strlen(keep[k]) == (size_t)(eq - *env) &&
+			    memcmp(*env, keep[k], (size_t)(eq - *env)) == 0) {
+				out[n++] = *env;
+				break;
+			}
+		}
+	}
+	out[n] = NULL;
+	return n;
+}
+
 int
-smbh_spawn(struct smbh *h, const char *exe, const volatile sig_atomic_t *stop, char *err,
-           size_t errlen)
+smbh_spawn(struct smbh *h, const char *exe, bool (*cut)(const void *), const void *cut_arg,
+           char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	char *argv[] = {(char *)"muster-deploy", (char *)SMBH_ARG, NULL};
+	char *envp[16];
 	int sv[2], r;
 
 	memset(h, 0, sizeof(*h));
 	h->fd = -1;
-	h->stop = stop;
+	h->cut = cut;
+	h->cut_arg = cut_arg;
+	smbh_env(environ, envp, MUSTER_NELEM(envp));
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return muster_fail(err, errlen, MUSTER_EIO, "socketpair: %s", strerror(errno));
 	posix_spawn_file_actions_init(&fa);
@@ -301,7 +337,7 @@ smbh_spawn(struct smbh *h, const char *exe, const volatile sig_atomic_t *stop, c
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-	r = posix_spawn(&h->pid, exe, &fa, &at, argv, environ);
+	r = posix_spawn(&h->pid, exe, &fa, &at, argv, envp);
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	close(sv[1]);
@@ -365,6 +401,7 @@ int
 smbh_call(struct smbh *h, const struct smbh_req *req, struct smbh_rep *rep, struct buf *reply,
           int64_t deadline)
 {
+	struct cutter cut = {h->cut, h->cut_arg};
 	struct buf body;
 	int r;
 
@@ -375,14 +412,14 @@ smbh_call(struct smbh *h, const struct smbh_req *req, struct smbh_rep *rep, stru
 	buf_init(&body, SMBH_FRAME_MAX);
 	r = smbh_encode_req(&body, req);
 	if (r == 0)
-		r = send_frame(h->fd, &body, deadline, h->stop);
+		r = send_frame(h->fd, &body, deadline, &cut);
 	if (req->op == SMBH_INIT && body.data != NULL)
 		explicit_bzero(body.data, body.len); /* it held the password */
 	buf_free(&body);
 	if (r == MUSTER_EINVAL)
 		return r; /* nothing was sent: the channel is still in step */
 	if (r == 0)
-		r = recv_frame(h->fd, reply, deadline, h->stop);
+		r = recv_frame(h->fd, reply, deadline, &cut);
 	if (r == 0 && smbh_decode_rep(reply->data, reply->len, rep) != 0)
 		r = MUSTER_EPARSE;
 	if (r == MUSTER_ETIMEOUT) {
@@ -568,10 +605,13 @@ dispatch(const struct smbh_req *q, struct smbh_rep *rep, struct buf *out)
 		return smbc_getFunctionUnlink(H.ctx)(H.ctx, q->s1) == 0 ? 0 : (errno ? errno : EIO);
 	case SMBH_STAT: {
 		struct stat st;
+		uint8_t v[16];
 		if (smbc_getFunctionStat(H.ctx)(H.ctx, q->s1, &st) != 0)
 			return errno ? errno : EIO;
 		rep->value = st.st_size > 0 ? (uint64_t)st.st_size : 0;
-		return 0;
+		put_le64(v, st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0);
+		put_le64(v + 8, (uint64_t)st.st_mode);
+		return buf_append(out, v, sizeof(v)) == 0 ? 0 : ENOMEM;
 	}
 	case SMBH_STATVFS: {
 		struct statvfs st;
@@ -593,7 +633,8 @@ dispatch(const struct smbh_req *q, struct smbh_rep *rep, struct buf *out)
 			return errno ? errno : EIO;
 		e = 0;
 		while ((d = smbc_getFunctionReaddir(H.ctx)(H.ctx, dir)) != NULL) {
-			if (d->smbc_type != SMBC_FILE)
+			if (d->smbc_type != ((q->flags & SMBH_F_DIRS) ? SMBC_DIR : SMBC_FILE) ||
+			    strcmp(d->name, ".") == 0 || strcmp(d->name, "..") == 0)
 				continue;
 			if (buf_append(out, d->name, strnlen(d->name, d->namelen + 1)) != 0 ||
 			    buf_append(out, "", 1) != 0) {
@@ -612,7 +653,6 @@ dispatch(const struct smbh_req *q, struct smbh_rep *rep, struct buf *out)
 _Noreturn void
 smbh_main(int fd)
 {
-	struct rlimit nocore = {0, 0};
 	struct buf in, out, reply;
 	struct stat st;
 	int status = 0;
@@ -622,8 +662,7 @@ smbh_main(int fd)
 		_exit(MUSTER_EXIT_USAGE);
 	}
 	/* It will hold a password: no core file, no ptrace by others; die with our worker. */
-	setrlimit(RLIMIT_CORE, &nocore);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	muster_no_dumps();
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	signal(SIGPIPE, SIG_IGN);
 	buf_init(&in, SMBH_FRAME_MAX);

@@ -16,8 +16,9 @@
  * See deployer/README.md, "SMB".
  *
  * The helper is this program re-executed as "muster-deploy --smb-helper"
- * with the socket on fd 3; nothing secret is in its argv or environment:
- * the password travels over the socket in the INIT request.
+ * with the socket on fd 3 and a minimal environment (smbh_env()); nothing
+ * secret is in its argv or environment: the password travels over the
+ * socket in the INIT request.
  */
 #ifndef MUSTER_DEPLOY_SMBHELPER_H
 #define MUSTER_DEPLOY_SMBHELPER_H
@@ -48,13 +49,15 @@ enum smbh_op {
 	SMBH_MKDIR,   /* s1 url */
 	SMBH_RMDIR,   /* s1 url */
 	SMBH_UNLINK,  /* s1 url */
-	SMBH_STAT,    /* s1 url: value = size */
+	SMBH_STAT,    /* s1 url: value = size, data = u64le mtime (Unix seconds), u64le st_mode */
 	SMBH_STATVFS, /* s1 url: data = u64le bsize, frsize, bavail, blocks */
-	SMBH_LIST,    /* s1 url of a directory: data = its files' names, each NUL-terminated */
+	SMBH_LIST,    /* s1 url of a directory: data = its files' (SMBH_F_DIRS: directories') names,
+	              each NUL-terminated */
 	SMBH_OP_MAX = SMBH_LIST,
 };
 
-#define SMBH_F_KERBEROS 0x1u /* try Kerberos first, NTLM after */
+#define SMBH_F_KERBEROS 0x1u /* INIT: try Kerberos first, NTLM after */
+#define SMBH_F_DIRS     0x2u /* LIST: directories ("." and ".." left out), not files */
 
 /* One request. The strings and data point into the frame they were decoded from. */
 struct smbh_req {
@@ -91,18 +94,32 @@ int smbh_decode_rep(const uint8_t *p, size_t n, struct smbh_rep *r);
 struct smbh {
 	pid_t pid; /* 0 when there is no helper */
 	int fd;
-	int eno;                           /* errno of the last call that failed with MUSTER_ENET */
-	const volatile sig_atomic_t *stop; /* a stop request ends a wait like the deadline */
-	char why[96];                      /* how the helper ended, once it did */
+	int eno; /* errno of the last call that failed with MUSTER_ENET */
+	/* When cut(cut_arg) says so, a wait ends as at the deadline (NULL: never). */
+	bool (*cut)(const void *cut_arg);
+	const void *cut_arg;
+	char why[96]; /* how the helper ended, once it did */
 };
 
 /*
- * Start a helper: exe is this program (normally "/proc/self/exe"). Its
- * stdout goes to our stderr, where libsmbclient's rare level-0 messages
- * then land. It runs in its own process group. 0, or MUSTER_EIO with err set.
+ * Start a helper: exe is this program (normally "/proc/self/exe"), with
+ * the environment smbh_env() keeps. Its stdout goes to our stderr, where
+ * libsmbclient's rare level-0 messages then land. It runs in its own
+ * process group. cut (may be NULL) is asked during every wait whether to
+ * give up now. 0, or MUSTER_EIO with err set.
  */
-int smbh_spawn(struct smbh *h, const char *exe, const volatile sig_atomic_t *stop, char *err,
-               size_t errlen);
+int smbh_spawn(struct smbh *h, const char *exe, bool (*cut)(const void *), const void *cut_arg,
+               char *err, size_t errlen);
+
+/*
+ * The helper's environment: the entries of env (NAME=value strings, NULL
+ * ended) that libsmbclient needs (HOME for ~/.smb/smb.conf, KRB5CCNAME and
+ * KRB5_CONFIG for Kerberos, TMPDIR, LANG, LC_ALL, LC_CTYPE) and the
+ * sanitizers' options; nothing else, so no password variable can reach it.
+ * Pointers into env go to out (at most max - 1 of them), then a NULL.
+ * Returns how many were kept.
+ */
+size_t smbh_env(char *const *env, char **out, size_t max);
 /* True while the helper runs and its channel is in step. */
 bool smbh_alive(const struct smbh *h);
 /*
@@ -115,7 +132,7 @@ void smbh_stop(struct smbh *h, int64_t grace_ms);
  * One request and its reply, by deadline (CLOCK_MONOTONIC ms). 0 when the
  * call succeeded: rep->data then points into reply (a buf the caller owns,
  * reset first). MUSTER_ENET when libsmbclient failed (h->eno holds its
- * errno); MUSTER_ETIMEOUT at the deadline or on a stop request, after
+ * errno); MUSTER_ETIMEOUT at the deadline or when h->cut says so, after
  * which the helper is killed; MUSTER_EIO when the helper died or answered
  * nonsense (h->why says how).
  */

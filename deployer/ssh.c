@@ -42,6 +42,14 @@
 #define SFTP_CHUNK    ((size_t)256 << 10) /* bytes handed to one sftp_write: pipelined inside */
 #define POLL_SLICE_MS 200
 #define CMD_MAX       4096
+#define WORKDIR_STEM  "muster-deploy."
+#define WORKDIR_RAND  8 /* mktemp's XXXXXXXX */
+/*
+ * A working directory of ours older than this is a leftover of a run that
+ * was killed: no host of a live run is older than --timeout (24 h at most),
+ * and an installer that outlived its timeout gets a day more.
+ */
+#define STALE_DAYS "+1" /* find -mtime: 48 hours or more */
 
 /* libssh2 1.10 host key methods, in our order of preference. */
 static const char *const hostkey_methods[] = {
@@ -170,6 +178,29 @@ ssh_path_safe(const char *s)
 	return true;
 }
 
+bool
+ssh_workdir_ok(const char *remote_dir, const char *path)
+{
+	size_t n = strlen(remote_dir), stem = strlen(WORKDIR_STEM);
+
+	if (!ssh_path_safe(path))
+		return false;
+	if (strcmp(remote_dir, "/") == 0)
+		n = 0; /* "/muster-deploy.X" */
+	else if (strncmp(path, remote_dir, n) != 0)
+		return false;
+	path += n;
+	if (path[0] != '/' || strncmp(path + 1, WORKDIR_STEM, stem) != 0)
+		return false;
+	path += 1 + stem;
+	if (strlen(path) != WORKDIR_RAND)
+		return false;
+	for (; *path; path++)
+		if (!isalnum((unsigned char)*path))
+			return false;
+	return true;
+}
+
 struct ssh_global *
 ssh_global_new(struct ssh_config *cfg, char *err, size_t errlen)
 {
@@ -190,6 +221,9 @@ ssh_global_new(struct ssh_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--remote-dir must be an absolute path of [A-Za-z0-9/._-]");
 		goto fail;
 	}
+	/* "/tmp/" is "/tmp": the working directory's path is compared with it. */
+	for (size_t n = strlen(g->remote_dir); n > 1 && g->remote_dir[n - 1] == '/'; n--)
+		g->remote_dir[n - 1] = '\0';
 	if (cfg->identity != NULL) {
 		char pubpath[4096];
 		if ((g->key = slurp(cfg->identity, KEYFILE_MAX, &g->key_len)) == NULL) {
@@ -275,6 +309,7 @@ ssh_precheck_parse(const char *out, size_t len, struct ssh_precheck *p)
 
 	memset(p, 0, sizeof(*p));
 	p->uid = -1;
+	p->stale = -1;
 	if (out == NULL)
 		return false;
 	while (s < end) {
@@ -290,7 +325,7 @@ ssh_precheck_parse(const char *out, size_t len, struct ssh_precheck *p)
 				text_sanitize(v, vlen, p->os, sizeof(p->os));
 			else if (IS("arch"))
 				text_sanitize(v, vlen, p->arch, sizeof(p->arch));
-			else if (IS("uid") || IS("free_kb")) {
+			else if (IS("uid") || IS("free_kb") || IS("stale")) {
 				uint64_t x = 0;
 				size_t i;
 				for (i = 0; i < vlen && i < 19 && isdigit((unsigned char)v[i]); i++)
@@ -298,6 +333,8 @@ ssh_precheck_parse(const char *out, size_t len, struct ssh_precheck *p)
 				if (i == vlen && vlen > 0) {
 					if (IS("uid"))
 						p->uid = (long)x;
+					else if (IS("stale"))
+						p->stale = (long)(x > 1000000 ? 1000000 : x);
 					else
 						p->free_kb = x, p->have_free = true;
 				}
@@ -380,7 +417,7 @@ wait_io(struct deploy_job *j)
 	int dir = libssh2_session_block_directions(h->s);
 	int64_t left = j->deadline - deploy_now_ms();
 
-	if (left <= 0 || (j->opts->stop && *j->opts->stop))
+	if (left <= 0 || deploy_timed_out(j))
 		return MUSTER_ETIMEOUT;
 	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
 		pfd.events |= POLLIN;
@@ -983,28 +1020,44 @@ ssh_precheck(struct deploy_job *j, struct deploy_outcome *o)
 	/* Room for the installer and for what an all-in-one unpacks next to it. */
 	uint64_t need_kb = (2 * (uint64_t)j->payload->len + (1u << 20)) / 1024;
 	struct exec_req req = {.eof_now = true, .what = "checking the target"};
-	int r;
+	char leftover[DEPLOY_LEFTOVER_MAX + 16] = "";
+	int n, r;
 
-	snprintf(script, sizeof(script),
-	         "LC_ALL=C; export LC_ALL\n"
-	         "set -- $(uname -sm 2>/dev/null)\n"
-	         "echo \"os=$1\"; echo \"arch=$2\"\n"
-	         "u=$(id -u 2>/dev/null); echo \"uid=$u\"\n"
-	         "d=%s\n"
-	         "f=$(df -Pk \"$d\" 2>/dev/null | { read -r _; read -r _ _ _ f _; echo \"$f\"; })\n"
-	         "echo \"free_kb=$f\"\n"
-	         "if [ \"$u\" != 0 ]; then\n"
-	         " if command -v sudo >/dev/null 2>&1; then\n"
-	         "  if sudo -n true >/dev/null 2>&1; then echo sudo=nopasswd; else echo "
-	         "sudo=password; fi\n"
-	         " else echo sudo=none; fi\n"
-	         "fi\n"
-	         "if [ -n \"$f\" ] && [ \"$f\" -ge %llu ]; then\n"
-	         " t=$(mktemp -d \"$d/muster-deploy.XXXXXXXX\" 2>&1) && echo \"dir=$t\" || echo "
-	         "\"dir_error=$t\"\n"
-	         "fi\n",
-	         g->remote_dir, (unsigned long long)need_kb);
-	if (!shq(script, cmd + 6, sizeof(cmd) - 6)) {
+	/* What an earlier attempt could not remove (its session was gone). */
+	if (j->leftover[0] != '\0' && ssh_workdir_ok(g->remote_dir, j->leftover))
+		snprintf(leftover, sizeof(leftover), "rm -rf %s\n", j->leftover);
+	/*
+	 * Working directories of ours (the exact name mktemp gives them, a
+	 * directory, the login user's) older than STALE_DAYS: left by a run that
+	 * was killed. POSIX find: "! -name . -prune" keeps it to d itself.
+	 */
+	n = snprintf(
+	        script, sizeof(script),
+	        "LC_ALL=C; export LC_ALL\n"
+	        "set -- $(uname -sm 2>/dev/null)\n"
+	        "echo \"os=$1\"; echo \"arch=$2\"\n"
+	        "u=$(id -u 2>/dev/null); echo \"uid=$u\"\n"
+	        "d=%s\n"
+	        "%s"
+	        "n=$(find \"$d/.\" ! -name . -prune -type d -name '" WORKDIR_STEM
+	        "\?\?\?\?\?\?\?\?' "
+	        "-user \"$u\" -mtime " STALE_DAYS " -print -exec rm -rf {} + 2>/dev/null | wc -l)\n"
+	        "echo \"stale=$n\"\n"
+	        "f=$(df -Pk \"$d\" 2>/dev/null | { read -r _; read -r _ _ _ f _; echo \"$f\"; })\n"
+	        "echo \"free_kb=$f\"\n"
+	        "if [ \"$u\" != 0 ]; then\n"
+	        " if command -v sudo >/dev/null 2>&1; then\n"
+	        "  if sudo -n true >/dev/null 2>&1; then echo sudo=nopasswd; else echo "
+	        "sudo=password; fi\n"
+	        " else echo sudo=none; fi\n"
+	        "fi\n"
+	        "if [ -n \"$f\" ] && [ \"$f\" -ge %llu ]; then\n"
+	        " t=$(mktemp -d \"%s/" WORKDIR_STEM "XXXXXXXX\" 2>&1) && echo \"dir=$t\" || echo "
+	        "\"dir_error=$t\"\n"
+	        "fi\n",
+	        g->remote_dir, leftover, (unsigned long long)need_kb,
+	        strcmp(g->remote_dir, "/") == 0 ? "" : g->remote_dir);
+	if (n < 0 || (size_t)n >= sizeof(script) || !shq(script, cmd + 6, sizeof(cmd) - 6)) {
 		deploy_fail(o, DEPLOY_PRECHECK_FAILED, false, "precheck command too long");
 		return MUSTER_EINVAL;
 	}
@@ -1014,6 +1067,10 @@ ssh_precheck(struct deploy_job *j, struct deploy_outcome *o)
 	buf_init(&err, 65536);
 	if ((r = ssh_exec(j, &req, &out, &err, o)) != 0)
 		goto out;
+	if (leftover[0] != '\0') {
+		log_info("leftover-removed", "host=%s dir=%s", j->target->host, j->leftover);
+		j->leftover[0] = '\0';
+	}
 	if (!ssh_precheck_parse((const char *)out.data, out.len, &pc)) {
 		char tail[120];
 		text_sanitize(err.data, err.len < 100 ? err.len : 100, tail, sizeof(tail));
@@ -1024,11 +1081,13 @@ ssh_precheck(struct deploy_job *j, struct deploy_outcome *o)
 		r = MUSTER_EPARSE;
 		goto out;
 	}
+	if (pc.stale > 0)
+		log_info("stale-dirs-removed", "host=%s dir=%s count=%ld", j->target->host,
+		         g->remote_dir, pc.stale);
 	snprintf(j->facts.os, sizeof(j->facts.os), "%s", pc.os);
 	snprintf(j->facts.arch, sizeof(j->facts.arch), "%s", pc.arch);
 	j->facts.free_kb = pc.free_kb;
-	if (pc.dir[0] && ssh_path_safe(pc.dir) &&
-	    strncmp(pc.dir, g->remote_dir, strlen(g->remote_dir)) == 0)
+	if (pc.dir[0] && ssh_workdir_ok(g->remote_dir, pc.dir))
 		snprintf(h->dir, sizeof(h->dir), "%s", pc.dir);
 	if (strcmp(pc.os, "Linux") != 0 && strcmp(pc.os, "Darwin") != 0 &&
 	    strstr(pc.os, "BSD") == NULL && strcmp(pc.os, "SunOS") != 0) {
@@ -1223,6 +1282,14 @@ ssh_upload(struct deploy_job *j, struct deploy_outcome *o)
 			return MUSTER_EIO;
 		}
 		off += (size_t)w;
+		/* A stop request: end here, where the session can still clean up. */
+		if (off < len && deploy_stop_requested(j)) {
+			SSH_CALL(j, rc, libssh2_sftp_close_handle(fh));
+			deploy_fail(o, DEPLOY_CANCELLED, false,
+			            "stopped by a signal while uploading (%zu of %zu bytes sent)",
+			            off, len);
+			return MUSTER_ETIMEOUT;
+		}
 	}
 	if (off < len) {
 		deploy_fail_timeout(j, o, "uploading");
@@ -1394,6 +1461,9 @@ ssh_disconnect(struct deploy_job *j)
 
 	if (h == NULL)
 		return;
+	/* The next attempt (precheck) removes what cleanup could not. */
+	if (h->dir[0] != '\0' && !h->cleaned)
+		snprintf(j->leftover, sizeof(j->leftover), "%s", h->dir);
 	if (h->s != NULL) {
 		/* A polite goodbye if it goes quickly; never wait for a dead peer. */
 		int64_t saved = j->deadline;

@@ -59,11 +59,19 @@ struct ssh_precheck {
 	char sudo[16];     /* "", "nopasswd", "password", "none" */
 	char dir[160];     /* the working directory it made, or "" */
 	char dir_err[128]; /* why it could not */
+	long stale;        /* stale working directories it removed, -1 unknown */
 };
 bool ssh_precheck_parse(const char *out, size_t len, struct ssh_precheck *p);
 
 /* A remote path or directory we are willing to put in a command line: [A-Za-z0-9/._-]. */
 bool ssh_path_safe(const char *s);
+
+/*
+ * path is a working directory of ours in remote_dir (given without a
+ * trailing '/'): exactly REMOTE_DIR/muster-deploy. and mktemp's 8 letters
+ * or digits.
+ */
+bool ssh_workdir_ok(const char *remote_dir, const char *path);
 
 /* "OpenSSH_8.8" or later in a server banner (which refuses SHA-1 RSA signatures). */
 bool ssh_banner_refuses_sha1_rsa(const char *banner);

@@ -51,8 +51,10 @@ targets_diag_add(struct targets_diag *d, const char *origin, unsigned line, cons
 int
 targets_append(struct target_list *l, const struct target *t)
 {
-	if (l->n >= TARGETS_MAX)
+	if (l->n >= TARGETS_MAX) {
+		l->over++;
 		return MUSTER_ETOOBIG;
+	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		struct target *v = reallocarray(l->v, cap, sizeof(*v));
@@ -63,6 +65,15 @@ targets_append(struct target_list *l, const struct target *t)
 	}
 	l->v[l->n++] = *t;
 	return 0;
+}
+
+/* Append t while reading: a full list only counts it (target_list.over), the reading goes on. */
+static int
+add_target(struct target_list *l, const struct target *t)
+{
+	int r = targets_append(l, t);
+
+	return r == MUSTER_ETOOBIG ? 0 : r;
 }
 
 void
@@ -266,10 +277,10 @@ targets_add_cidr(const char *s, struct target_list *out, struct targets_diag *di
 	for (ok = net_cidr_v4_first(&c, &ip); ok; ok = net_cidr_v4_next(&c, &ip)) {
 		memset(&t, 0, sizeof(t));
 		net_ip_format(&ip, t.host);
-		if ((r = targets_append(out, &t)) != 0)
+		if ((r = add_target(out, &t)) != 0)
 			return r;
 	}
-	return 0;
+	return out->over > 0 ? MUSTER_ETOOBIG : 0;
 }
 
 /* ---- line iteration ---- */
@@ -437,7 +448,7 @@ parse_lines(struct lines *ls, const char *origin, struct target_list *out,
 				targets_diag_add(diag, origin, ls->no, "%s", why);
 				continue;
 			}
-			if ((r = targets_append(out, &t)) != 0)
+			if ((r = add_target(out, &t)) != 0)
 				return r;
 			continue;
 		}
@@ -470,15 +481,13 @@ parse_lines(struct lines *ls, const char *origin, struct target_list *out,
 			snprintf(o2, sizeof(o2), "%s:%u", origin ? origin : "targets", ls->no);
 			if ((r = targets_add_cidr(buf, out, diag, o2)) == MUSTER_ENOMEM)
 				return r;
-			if (r == MUSTER_ETOOBIG && out->n >= TARGETS_MAX)
-				return r;
 			continue;
 		}
 		if (!targets_parse_spec(buf, &t, why, sizeof(why))) {
 			targets_diag_add(diag, origin, ls->no, "%s", why);
 			continue;
 		}
-		if ((r = targets_append(out, &t)) != 0)
+		if ((r = add_target(out, &t)) != 0)
 			return r;
 	}
 	return 0;
@@ -680,7 +689,7 @@ parse_csv(struct lines *ls, const char *origin, struct target_list *out, struct 
 		}
 		if (hostname != NULL && hostname != addr)
 			copy_str(t.name, sizeof(t.name), hostname);
-		if ((r = targets_append(out, &t)) != 0)
+		if ((r = add_target(out, &t)) != 0)
 			return r;
 	}
 	return 0;
@@ -905,7 +914,7 @@ parse_ansible(const char *data, size_t len, const char *origin, struct target_li
 					snprintf(t.user, sizeof(t.user), "%s", user);
 				if (host[0])
 					copy_str(t.name, sizeof(t.name), alias);
-				if ((r = targets_append(out, &t)) != 0)
+				if ((r = add_target(out, &t)) != 0)
 					goto out;
 			}
 		}
@@ -917,6 +926,20 @@ out:
 
 /* ---- entry points ---- */
 
+/* "[fd00::5]": a bracketed IPv6 address (a host line), which no Ansible section name parses as. */
+static bool
+bracketed_v6(const char *line, size_t len)
+{
+	char tmp[NET_IP_STRLEN + 1];
+	struct ipaddr ip;
+
+	if (len < 4 || line[0] != '[' || line[len - 1] != ']' || len - 2 >= sizeof(tmp))
+		return false;
+	memcpy(tmp, line + 1, len - 2);
+	tmp[len - 2] = '\0';
+	return net_ip_parse(tmp, &ip) && ip.family == AF_INET6;
+}
+
 static enum targets_format
 detect(const char *data, size_t len)
 {
@@ -927,6 +950,8 @@ detect(const char *data, size_t len)
 	while (next_line(&ls, &line, &llen)) {
 		if (skip_line(line, llen))
 			continue;
+		if (bracketed_v6(line, llen))
+			return TARGETS_LINES;
 		if (line[0] == '[' && line[llen - 1] == ']' && memchr(line, ':', llen) == NULL)
 			return TARGETS_ANSIBLE;
 		if (line[0] == '[' && llen > 5 && memcmp(line + llen - 5, ":vars", 5) == 0)
@@ -947,6 +972,7 @@ targets_parse(const char *data, size_t len, enum targets_format fmt, const char 
               struct target_list *out, struct targets_diag *diag)
 {
 	struct lines ls = {data, data + len, 0};
+	int r;
 
 	if (data == NULL)
 		len = 0, ls.p = ls.end = "";
@@ -954,14 +980,19 @@ targets_parse(const char *data, size_t len, enum targets_format fmt, const char 
 		fmt = detect(ls.p, len);
 	switch (fmt) {
 	case TARGETS_CSV:
-		return parse_csv(&ls, origin, out, diag);
+		r = parse_csv(&ls, origin, out, diag);
+		break;
 	case TARGETS_ANSIBLE:
-		return parse_ansible(ls.p, len, origin, out, diag);
+		r = parse_ansible(ls.p, len, origin, out, diag);
+		break;
 	case TARGETS_JSONL:
-		return parse_lines(&ls, origin, out, diag, true);
+		r = parse_lines(&ls, origin, out, diag, true);
+		break;
 	default:
-		return parse_lines(&ls, origin, out, diag, false);
+		r = parse_lines(&ls, origin, out, diag, false);
+		break;
 	}
+	return r != 0 ? r : (out->over > 0 ? MUSTER_ETOOBIG : 0);
 }
 
 int

@@ -32,6 +32,7 @@ struct target {
 struct target_list {
 	struct target *v;
 	size_t n, cap;
+	size_t over; /* hosts given beyond TARGETS_MAX: counted, not kept */
 };
 
 /* Problems found while reading: every bad line is counted, the first few kept as text. */
@@ -55,8 +56,9 @@ enum targets_format {
  * with a comma naming a host column a CSV; otherwise one host per line (where
  * a line starting with "{" is still read as a host record). '#' starts a
  * comment line; blank lines are skipped. Bad lines are counted in diag and
- * left out. Pure (no I/O). Returns 0, MUSTER_ETOOBIG (more than TARGETS_MAX
- * hosts) or MUSTER_ENOMEM.
+ * left out. Pure (no I/O). Returns 0, MUSTER_ETOOBIG (out holds TARGETS_MAX
+ * hosts and more were given: the rest is read and counted in out->over) or
+ * MUSTER_ENOMEM.
  */
 int targets_parse(const char *data, size_t len, enum targets_format fmt, const char *origin,
                   struct target_list *out, struct targets_diag *diag);
@@ -65,11 +67,14 @@ int targets_parse(const char *data, size_t len, enum targets_format fmt, const c
 int targets_load_file(const char *path, enum targets_format fmt, struct target_list *out,
                       struct targets_diag *diag);
 
-/* Append the hosts of an IPv4 block (at most TARGETS_CIDR_MAX) or one IPv6 /128. */
+/*
+ * Append the hosts of an IPv4 block (at most TARGETS_CIDR_MAX) or one IPv6
+ * /128. MUSTER_ETOOBIG as targets_parse() when the list is over TARGETS_MAX.
+ */
 int targets_add_cidr(const char *cidr, struct target_list *out, struct targets_diag *diag,
                      const char *origin);
 
-/* Append one parsed target (copied). */
+/* Append one parsed target (copied). MUSTER_ETOOBIG (and l->over counts it) when full. */
 int targets_append(struct target_list *l, const struct target *t);
 
 /*

@@ -58,7 +58,7 @@ deploy_tcp_connect(const struct deploy_job *j, int64_t connect_timeout_ms, const
 		pfd.events = POLLOUT;
 		for (;;) {
 			int64_t left = until - deploy_now_ms();
-			if (left <= 0 || (j->opts->stop && *j->opts->stop)) {
+			if (left <= 0 || deploy_timed_out(j)) {
 				err = ETIMEDOUT;
 				goto next;
 			}

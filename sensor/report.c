@@ -238,28 +238,7 @@ check_url(const char *url, char *err, size_t errlen)
 		         "report server: no user or password in the URL; use token_file");
 		goto out;
 	}
-	if (strcmp(scheme, "https") == 0) {
-		r = 0;
-	} else if (strcmp(scheme, "http") == 0) {
-		struct ipaddr ip;
-		char h[NET_IP_STRLEN + 2];
-		size_t len = strlen(host);
-		if (len >= 2 && host[0] == '[' && host[len - 1] == ']' && len - 2 < sizeof(h)) {
-			memcpy(h, host + 1, len - 2);
-			h[len - 2] = '\0';
-		} else {
-			snprintf(h, sizeof(h), "%s", host);
-		}
-		if (strcmp(h, "localhost") == 0 ||
-		    (net_ip_parse(h, &ip) && net_ip_is_loopback(&ip)))
-			r = 0;
-		else
-			snprintf(err, errlen,
-			         "report server: plain http:// only to a loopback address; use "
-			         "https://");
-	} else {
-		snprintf(err, errlen, "report server: scheme must be https");
-	}
+	r = net_url_secret_ok(scheme, host, "report server", err, errlen);
 out:
 	curl_free(scheme);
 	curl_free(host);

@@ -1025,3 +1025,35 @@ lab_cleanup_stale() {
 		lab__destroy "$prefix" "$dir"
 	done
 }
+
+# --- test results ------------------------------------------------------------
+
+# Counts of lab_check results so far; lab_check_summary reports them.
+LAB_PASSED=0
+LAB_FAILED=0
+
+# lab_check DESCRIPTION CMD...: run CMD in this shell (a function may set
+# variables), print "ok - DESCRIPTION" or "FAIL - DESCRIPTION" by its exit
+# status and count it in LAB_PASSED or LAB_FAILED. CMD's output is shown.
+lab_check() {
+	local lab__what=$1
+	shift
+	if "$@"; then
+		echo "ok - $lab__what"
+		LAB_PASSED=$((LAB_PASSED + 1))
+	else
+		echo "FAIL - $lab__what"
+		LAB_FAILED=$((LAB_FAILED + 1))
+	fi
+}
+
+# lab_check_quiet DESCRIPTION CMD...: lab_check with CMD's stdout and stderr
+# discarded.
+lab_check_quiet() { lab_check "$1" lab__quiet "${@:2}"; }
+lab__quiet() { "$@" >/dev/null 2>&1; }
+
+# lab_check_summary: print "N passed, M failed"; fail when a check failed.
+lab_check_summary() {
+	echo "$LAB_PASSED passed, $LAB_FAILED failed"
+	((LAB_FAILED == 0))
+}

@@ -11,6 +11,8 @@
 set -u
 src=${MUSTER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${MUSTER_BUILD:-$src/build}
+# shellcheck source=tests/lab/lab.sh
+. "$src/tests/lab/lab.sh" # lab_check only: the demo builds its own lab
 
 if ((EUID != 0)); then
 	echo "SKIP: the demo needs root (network namespaces)"
@@ -35,18 +37,6 @@ for c in openssl curl python3 dpkg-deb ssh-keygen /usr/sbin/sshd /usr/sbin/smbd 
 	fi
 done
 
-passed=0 failed=0
-check() { # check DESCRIPTION CMD...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passed=$((passed + 1))
-	else
-		echo "FAIL - $what"
-		failed=$((failed + 1))
-	fi
-}
 out=$(mktemp -d /tmp/muster-demo-test.XXXXXX)
 trap 'rm -rf -- "$out"' EXIT
 sanitized=no
@@ -87,64 +77,63 @@ for run in 1 2; do
 	rc=$?
 	secs=$((SECONDS - t0))
 	echo "# run $run: exit $rc in $secs s"
-	check "run $run: exit 0 (the loop closed)" test "$rc" = 0
+	lab_check "run $run: exit 0 (the loop closed)" test "$rc" = 0
 	if ((rc != 0)); then
 		sed 's/^/#   /' "$log" | tail -n 40
 	fi
 	prefix=$(grep -o 'lab mlab-[0-9a-f]\{4\}:' "$log" | head -n1 | cut -c5-13)
 	dir=$(sed -n 's/^ *run directory: \(\/[^ ]*\) .*/\1/p' "$log" | head -n1)
-	check "run $run: names its lab ($prefix) and run directory" \
+	lab_check "run $run: names its lab ($prefix) and run directory" \
 		test -n "$prefix" -a -n "$dir"
 	steps=0
 	for s in "1. The network" "2. muster-server" "3. The machines" "4. The unmanaged list" \
 		"5. An installer" "6. The push" "7. Enrollment" "8. The sensor's next report"; do
 		grep -q "^$s" "$log" && steps=$((steps + 1))
 	done
-	check "run $run: tells all 8 steps ($steps)" test "$steps" = 8
+	lab_check "run $run: tells all 8 steps ($steps)" test "$steps" = 8
 
 	found=$(figure found "$log") unmanaged=$(figure unmanaged "$log")
 	ok=$(figure ok "$log") nfail=$(figure failed "$log")
 	enrolled=$(figure enrolled "$log") managed=$(figure managed "$log")
 	echo "# run $run: found $found, unmanaged $unmanaged, pushed ok $ok failed $nfail, enrolled $enrolled, managed after $managed"
-	check "run $run: the figures are there" test -n "$found" -a -n "$managed"
-	check "run $run: at least 20 machines found" test "${found:-0}" -ge 20
-	check "run $run: some pushed, none failed" test "${ok:-0}" -ge 1 -a "${nfail:-1}" = 0
-	check "run $run: every pushed machine enrolled and is managed" \
+	lab_check "run $run: the figures are there" test -n "$found" -a -n "$managed"
+	lab_check "run $run: at least 20 machines found" test "${found:-0}" -ge 20
+	lab_check "run $run: some pushed, none failed" test "${ok:-0}" -ge 1 -a "${nfail:-1}" = 0
+	lab_check "run $run: every pushed machine enrolled and is managed" \
 		test "${enrolled:--1}" = "${ok:--2}" -a "${managed:--1}" = "${ok:--2}"
-	check "run $run: unmanaged list larger than the push (not every machine runs SSH)" \
+	lab_check "run $run: unmanaged list larger than the push (not every machine runs SSH)" \
 		test "${unmanaged:-0}" -gt "${ok:-0}"
-	check "run $run: the push reported one ok line per pushed machine" \
+	lab_check "run $run: the push reported one ok line per pushed machine" \
 		test "$(grep -c '^ *[0-9.]* *ok *installed-and-enrolled$' "$log")" = "${ok:--1}"
 
 	table "$log" >"$out/table$run"
-	check "run $run: the table has its columns" \
+	lab_check "run $run: the table has its columns" \
 		grep -q '^  host  *names  *OS  *before  *after  *sensor after$' "$out/table$run"
 	nrows=$(rows "$log" | wc -l)
-	check "run $run: a table row for each machine found and the sensor ($nrows)" \
+	lab_check "run $run: a table row for each machine found and the sensor ($nrows)" \
 		test "$nrows" -ge $((${found:-0} + 1))
 	flipped=$(rows "$log" | grep -c ' unmanaged  *managed (enrolled, [^)]*)  *managed$')
-	check "run $run: $flipped rows went unmanaged -> managed (enrolled), on the server and in the sensor" \
+	lab_check "run $run: $flipped rows went unmanaged -> managed (enrolled), on the server and in the sensor" \
 		test "$flipped" = "${ok:--1}"
-	check "run $run: the machine managed elsewhere stays managed (imported)" \
+	lab_check "run $run: the machine managed elsewhere stays managed (imported)" \
 		test "$(count_rows "$log" 'managed (imported, [^)]*)  *managed (imported, [^)]*)  *managed$')" -ge 1
-	check "run $run: the others stay unmanaged on both sides" \
+	lab_check "run $run: the others stay unmanaged on both sides" \
 		test "$(count_rows "$log" ' unmanaged  *unmanaged  *unmanaged$')" -ge 1
-	check "run $run: enrolled rows are the Linux servers with SSH (OS column Debian)" \
+	lab_check "run $run: enrolled rows are the Linux servers with SSH (OS column Debian)" \
 		test "$(rows "$log" | grep 'managed (enrolled' | grep -vc ' Debian ')" = 0
-	check "run $run: no machine the sensor lost by the end" \
+	lab_check "run $run: no machine the sensor lost by the end" \
 		test "$(count_rows "$log" 'not seen')" = 0
-	check "run $run: the loop's verdict is printed" grep -q 'the loop is closed' "$log"
+	lab_check "run $run: the loop's verdict is printed" grep -q 'the loop is closed' "$log"
 	if [[ $sanitized == no ]]; then
-		check "run $run: under 2 minutes ($secs s)" test "$secs" -lt 120
+		lab_check "run $run: under 2 minutes ($secs s)" test "$secs" -lt 120
 	fi
 	left=$(leftovers "$prefix" "$dir")
-	check "run $run: nothing left behind (namespaces, registry, run directory, processes)" \
+	lab_check "run $run: nothing left behind (namespaces, registry, run directory, processes)" \
 		test -z "$left"
 	[[ -z $left ]] || printf '#   %s\n' "$left"
 	# The demo names its servers inside UTS namespaces of their own.
-	check "run $run: this machine's host name is untouched ($myname)" \
+	lab_check "run $run: this machine's host name is untouched ($myname)" \
 		test "$(cat /proc/sys/kernel/hostname)" = "$myname"
 done
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+lab_check_summary

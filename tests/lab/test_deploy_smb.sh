@@ -29,10 +29,15 @@
 #     shares afterwards.
 #  C. the faults fixed (but the ordinary user and SMB1): --retry-from redoes exactly
 #     the hosts that failed in A.
-#  Also: Kerberos requested with no KDC falls back to NTLM; the password
-#  from MUSTER_SMB_PASSWORD; --share; usage errors; and no password in any
-#  /proc/*/cmdline, in the helper processes' environment, the logs or the
-#  reports.
+#  Also: Kerberos requested with no KDC falls back to NTLM, and a stale
+#  working directory of ours (48 h old) is removed while look-alikes stay;
+#  the password from MUSTER_SMB_PASSWORD (with unused SSH password
+#  variables set as well); --share; SIGINT during an upload (it stops
+#  between two writes, the files are removed, the host not started is
+#  cancelled); the helper killed during an upload (retried, the first
+#  attempt's directory removed first); usage errors; and no password in any
+#  /proc/*/cmdline, in muster-deploy's or the helpers' environment (which
+#  holds only what libsmbclient needs), the logs or the reports.
 #
 # Environment: MUSTER_BUILD, MUSTER_SRC. Exit 0 pass, 77 skip, 1 fail.
 # Packets only flow inside the lab's namespaces (tests/lab/README.md).
@@ -59,18 +64,7 @@ if ! pkg-config --exists smbclient; then
 	exit 77
 fi
 
-passed=0 failed=0
-check() { # check DESCRIPTION CMD...: one line per check
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passed=$((passed + 1))
-	else
-		echo "FAIL - $what"
-		failed=$((failed + 1))
-	fi
-}
+check() { lab_check "$@"; } # one line per check (tests/lab/lab.sh)
 t0=$SECONDS
 work=$(mktemp -d /tmp/deploy-smb.XXXXXX)
 chmod 700 "$work"
@@ -182,11 +176,13 @@ sha_svc=$(sha256sum "$svc" | cut -d' ' -f1)
 echo "# setup done in $((SECONDS - t0)) s"
 
 # --- the secrets monitor: every /proc/*/cmdline (and the helpers' environ) -----
-"$py" - "$work/secrets" "$work/proc-hits" "$work/monitor-stop" <<'EOF' &
+"$py" - "$work/secrets" "$work/proc-hits" "$work/monitor-stop" "$(realpath "$deploy")" <<'EOF' &
 import os, sys, time
 secrets = [l.strip().encode() for l in open(sys.argv[1]) if l.strip()]
-hits, stop, me = sys.argv[2], sys.argv[3], os.getpid()
-scans, helpers = 0, set()
+hits, stop, exe, me = sys.argv[2], sys.argv[3], sys.argv[4], os.getpid()
+keep = {b'HOME', b'KRB5CCNAME', b'KRB5_CONFIG', b'TMPDIR', b'LANG', b'LC_ALL', b'LC_CTYPE',
+        b'ASAN_OPTIONS', b'UBSAN_OPTIONS', b'LSAN_OPTIONS'}
+scans, helpers, mains, seen = 0, set(), set(), {}
 while not os.path.exists(stop):
     for p in os.listdir('/proc'):
         if not p.isdigit() or int(p) == me:
@@ -194,9 +190,23 @@ while not os.path.exists(stop):
         try:
             cl = open('/proc/%s/cmdline' % p, 'rb').read()
             env = b''
-            if b'--smb-helper' in cl:
-                helpers.add(p)
+            # This build's muster-deploy (others may run on the machine).
+            if os.readlink('/proc/%s/exe' % p) == exe:
                 env = open('/proc/%s/environ' % p, 'rb').read()
+                if b'--smb-helper' in cl:
+                    helpers.add(p)
+                    extra = {e.split(b'=', 1)[0] for e in env.split(b'\0') if e} - keep
+                    if extra:
+                        with open(hits + '.env', 'a') as f:
+                            f.write('%s %r\n' % (p, sorted(extra)))
+                else:
+                    # Its environment as exec left it until it wipes the
+                    # secrets, just after it starts: look from 0.5 s on.
+                    seen.setdefault(p, time.time())
+                    if time.time() - seen[p] < 0.5:
+                        env = b''
+                    else:
+                        mains.add(p)
         except OSError:
             continue
         if any(s in cl or s in env for s in secrets):
@@ -204,7 +214,7 @@ while not os.path.exists(stop):
                 f.write('%s %r\n' % (p, cl.replace(b'\0', b' ')[:200]))
     scans += 1
     time.sleep(0.02)
-open(hits + '.scans', 'w').write('%d %d\n' % (scans, len(helpers)))
+open(hits + '.scans', 'w').write('%d %d %d\n' % (scans, len(helpers), len(mains)))
 EOF
 monitor_pid=$!
 
@@ -352,12 +362,25 @@ check "run C: host $USER_HOST still precheck-failed" \
 
 # --- smaller runs -----------------------------------------------------------------
 lab_ip 1 >"$work/t1"
+# Host 1's ADMIN$ holds a working directory of ours 3 days old (removed by
+# the next run there) and look-alikes that stay: one too young, one with
+# capitals, a file of our name.
+lab_exec 1 sh -c 'cd /srv/win/Windows && mkdir muster-00000000000000aa muster-00000000000000bb \
+	muster-00000000000000CC && touch muster-00000000000000aa/result.txt muster-00000000000000dd &&
+	touch -d "3 days ago" muster-00000000000000aa muster-00000000000000CC muster-00000000000000dd'
 lab_sensor_exec "$deploy" --method smb --user root --kerberos --password-file "$work/password" \
 	--installer "$work/agent.msi" --svc-exe "$svc" --targets "$work/t1" --dry-run \
-	--report "$work/K.json" >"$work/K.out" 2>"$work/K.err"
+	--report "$work/K.json" --log-level info >"$work/K.out" 2>"$work/K.err"
 check "Kerberos asked for, no KDC: NTLM after it, ok" has_status "$work/K.json" 1 ok 'precheck passed'
+left1=$(lab_exec 1 sh -c 'cd /srv/win/Windows && ls -d muster-* | tr "\n" " "')
+check "a stale working directory (3 days) removed from ADMIN\$, the look-alikes kept ($left1)" eval \
+	'[ "$left1" = "muster-00000000000000CC muster-00000000000000bb muster-00000000000000dd " ] &&
+	grep -q "event=stale-dir-removed host=$(lab_ip 1) dir=\"C:\\\\Windows\\\\muster-00000000000000aa\" ok=1" "$work/K.err"'
+lab_exec 1 sh -c 'rm -rf /srv/win/Windows/muster-*'
 lab_ip 2 >"$work/t2"
-MUSTER_SMB_PASSWORD=$pw lab_sensor_exec "$deploy" --method smb --user 'LABSMB2\root' \
+# The SSH password variables set too (unused by smb): read and wiped all the same.
+MUSTER_SMB_PASSWORD=$pw MUSTER_SSH_PASSWORD=$pw6 MUSTER_SUDO_PASSWORD=$pw6 MUSTER_SSH_PASSPHRASE=$pw6 \
+	lab_sensor_exec "$deploy" --method smb --user 'LABSMB2\root' \
 	--installer "$work/agent.msi" --svc-exe "$svc" --targets "$work/t2" --dry-run \
 	--share 'C$\Windows\Temp' --report "$work/E.json" --log-level info >"$work/E.out" 2>"$work/E.err"
 check "password from MUSTER_SMB_PASSWORD, DOMAIN\\user, --share C\$\\Windows\\Temp: ok" eval \
@@ -377,6 +400,60 @@ check "deadline during the upload: timeout at 3 s, and the cleanup removed every
 	[ "$(leftovers 2)" = 0 ] && [ "$(field_of "$work/T.json" "$(lab_ip 2)" duration_ms)" -lt 13000 ]'
 echo "# deadline run: $(field_of "$work/T.json" "$(lab_ip 2)" duration_ms) ms in all," \
 	"cleanup at $(sed -n 's/.*state=cleanup attempt=1 ms=\([0-9]*\).*/\1/p' "$work/T.err") ms"
+
+bg_deploy() { # bg_deploy NAME ARGS...: muster-deploy in the background, pid in $bg_pid
+	local name=$1
+	shift
+	ip netns exec "$LAB_SENSOR_NS" "$deploy" --method smb --user root \
+		--password-file "$work/password" --svc-exe "$svc" --report "$work/$name.json" \
+		--log-level debug "$@" >"$work/$name.out" 2>"$work/$name.err" &
+	bg_pid=$!
+}
+wait_log() { # wait_log FILE REGEX SECONDS
+	local k
+	for ((k = 0; k < $3 * 10; k++)); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "#   $1: nothing matches /$2/ after $3 s"
+	return 1
+}
+# SIGINT in the middle of the slowed upload to host 2, host 1 still waiting
+# (--parallel 1): the upload stops after the 1 MiB write under way, the
+# cleanup removes the file and the directory through the same session.
+lab_ip 1 >>"$work/t2"
+ip netns exec "$LAB_BR_NS" tc qdisc add dev "$LAB_PREFIX-p2" root tbf rate 8mbit burst 32kb latency 400ms
+t=$SECONDS
+MUSTER_SSH_PASSWORD=$pw6 bg_deploy I --installer "$work/big.msi" --targets "$work/t2" \
+	--parallel 1 --timeout 60
+wait_log "$work/I.err" "host=$(lab_ip 2) state=upload" 30
+sleep 1.5
+kill -INT "$bg_pid"
+sig_t=$SECONDS
+wait "$bg_pid"
+rc=$?
+echo "# SIGINT run: exit $rc, $((SECONDS - sig_t)) s after the signal, $((SECONDS - t)) s in all"
+check "SIGINT during the upload: stopped between two writes, files removed, host 1 not started" eval \
+	'[ $rc = 1 ] && grep -q "^muster-deploy: stopping: no new hosts" "$work/I.err" &&
+	has_status "$work/I.json" 2 cancelled "^stopped by a signal while uploading muster-installer.msi \([0-9]+ of 8388608 bytes sent\)$" &&
+	has_status "$work/I.json" 1 cancelled "^not started: stopped by a signal$" &&
+	[ "$(leftovers 2)" = 0 ] && [ $((SECONDS - sig_t)) -le 8 ] &&
+	[ "$(grep -c "  # cancelled$" "$work/I.failed")" = 2 ]'
+# The helper killed during the upload: "lost the SMB session", retried; the
+# failed attempt's directory is removed (through a new helper) before it.
+lab_ip 2 >"$work/t2"
+MUSTER_SUDO_PASSWORD=$pw6 bg_deploy H --installer "$work/big.msi" --targets "$work/t2" \
+	--parallel 1 --timeout 60 --retries 1
+wait_log "$work/H.err" "host=$(lab_ip 2) state=upload" 30
+sleep 1
+pkill -KILL -P "$bg_pid" -f -- --smb-helper
+ip netns exec "$LAB_BR_NS" tc qdisc del dev "$LAB_PREFIX-p2" root
+wait "$bg_pid"
+dirs=$(grep -c "event=smb-upload-dir host=$(lab_ip 2) " "$work/H.err")
+check "helper killed during the upload: retried, the first directory removed, nothing left ($dirs directories made)" eval \
+	'grep -q "event=host-retry host=$(lab_ip 2) attempt=2 reason=\"lost the SMB session while uploading" "$work/H.err" &&
+	[ "$(field_of "$work/H.json" "$(lab_ip 2)" attempts)" = 2 ] && [ "$dirs" = 2 ] &&
+	! grep -Eq "cleanup-failed|left-on-target" "$work/H.err" && [ "$(leftovers 2)" = 0 ]' 
 lab_sensor_exec "$deploy" --method smb --identity /dev/null --targets "$work/t1" \
 	--installer "$work/agent.msi" >"$work/U1.out" 2>&1
 u1=$?
@@ -398,14 +475,14 @@ check "usage: an SSH option, a .sh installer, a foreign service name: exit 2 eac
 touch "$work/monitor-stop"
 wait "$monitor_pid" 2>/dev/null
 monitor_pid=""
-read -r scans helpers <"$work/proc-hits.scans" 2>/dev/null
-check "secrets: the /proc monitor ran (${scans:-0} scans, ${helpers:-0} SMB helper processes seen)" \
-	test "${scans:-0}" -gt 0 -a "${helpers:-0}" -gt 0
-check "secrets: no password in any /proc/*/cmdline nor in the helpers' environment" \
+read -r scans helpers mains <"$work/proc-hits.scans" 2>/dev/null
+check "secrets: the /proc monitor ran (${scans:-0} scans, ${helpers:-0} SMB helper and ${mains:-0} muster-deploy processes seen)" \
+	test "${scans:-0}" -gt 0 -a "${helpers:-0}" -gt 0 -a "${mains:-0}" -gt 0
+check "secrets: no password in any /proc/*/cmdline nor in muster-deploy's or the helpers' environment" \
 	test ! -s "$work/proc-hits"
+check "the helpers' environment holds only what libsmbclient needs" test ! -s "$work/proc-hits.env"
 check "secrets: none in the logs, reports or failed-hosts files" \
 	eval '! cat "$work"/*.out "$work"/*.err "$work"/*.json "$work"/*.failed | grep -qF -f "$work/secrets"'
 
 echo "# total $((SECONDS - t0)) s"
-echo "$passed passed, $failed failed"
-((failed == 0))
+lab_check_summary

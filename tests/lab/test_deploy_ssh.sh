@@ -13,6 +13,14 @@
 #     installer hangs (timeout): each gets its status and reason.
 #  C. the faults fixed (but the changed host key): --retry-from redoes only
 #     those hosts.
+#  Z. SIGINT in the middle of a run on 10 hosts (5 at once): the hosts not
+#     started end "cancelled", the installers already running are waited
+#     for, an upload slowed on the bridge stops between two chunks and is
+#     cleaned up; exit 1, report and failed-hosts file written, no working
+#     directory left. --retry-from then deploys the cancelled hosts, and
+#     removes a stale working directory (48 h old) but none of the look-alikes
+#     next to it. A second SIGINT aborts at once. A session dropped during
+#     the upload is retried, and the first attempt's directory removed.
 #  Also: password login, accept-new, dry run, ssh-agent, SCP when there is
 #  no SFTP subsystem, sudo -n, --export-ansible run by ansible-playbook, an
 #  RSA user key with libssh2 < 1.11, malformed targets, --from-server over
@@ -36,18 +44,7 @@ if [[ ! -x $deploy ]]; then
 	exit 77
 fi
 
-passed=0 failed=0
-check() { # check DESCRIPTION CMD...: one line per check
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passed=$((passed + 1))
-	else
-		echo "FAIL - $what"
-		failed=$((failed + 1))
-	fi
-}
+check() { lab_check "$@"; } # one line per check (tests/lab/lab.sh)
 t0=$SECONDS
 work=$(mktemp -d /tmp/deploy-ssh.XXXXXX)
 chmod 700 "$work"
@@ -282,6 +279,130 @@ for i in "${DOWN_HOSTS[@]}" $LINK_HOST "${BADKEY_HOSTS[@]}" $SUDO_HOST $FULL_HOS
 done
 check "run C: the fixed hosts have their marker" test "$bad" = 0
 
+# --- Z: stop signals ------------------------------------------------------------
+# Hosts 40-49 (not used after this). The installer is padded to 4.5 MiB (the
+# padding is comments after its "exit 0"), and the bridge port of host 40
+# slowed to 8 Mbit/s, so its upload takes ~5 s; hosts 41-44 sleep 4 s in
+# the installer; --parallel 5 leaves 45-49 waiting.
+bg_deploy() { # bg_deploy NAME ARGS...: start muster-deploy in the background, pid in $bg_pid
+	local name=$1
+	shift
+	ip netns exec "$LAB_SENSOR_NS" "$deploy" --method ssh --user root --identity "$work/id" \
+		--passphrase-file "$work/passphrase" --known-hosts "$work/known_hosts" \
+		--report "$work/$name.json" --log-level debug "$@" >"$work/$name.out" 2>"$work/$name.err" &
+	bg_pid=$!
+}
+wait_log() { # wait_log FILE REGEX COUNT SECONDS: until COUNT lines of FILE match
+	local k
+	for ((k = 0; k < $4 * 10; k++)); do
+		(($(grep -Ec -- "$2" "$1" 2>/dev/null) >= $3)) && return 0
+		sleep 0.1
+	done
+	echo "#   $1: fewer than $3 lines match /$2/ after $4 s"
+	return 1
+}
+workdirs() { # workdirs I...: our working directories left on those hosts
+	local i
+	for i in "$@"; do lab_exec "$i" sh -c 'ls -d /tmp/muster-deploy.* 2>/dev/null'; done | wc -l
+}
+{
+	cat "$installer"
+	head -c $((3500 << 10)) /dev/urandom | base64 -w 76 | sed 's/^/# /'
+} >"$work/big-installer.sh"
+chmod 755 "$work/big-installer.sh"
+for i in 40 41 42 43 44 45 46 47 48 49; do lab_ip "$i"; done >"$work/t-stop"
+for i in 41 42 43 44; do lab_exec "$i" sh -c 'echo 4 >/etc/muster-test-hang'; done
+before45=$(markers 45)
+ip netns exec "$LAB_BR_NS" tc qdisc add dev "$LAB_PREFIX-p40" root tbf rate 8mbit burst 32kb latency 400ms
+run_t0=$SECONDS
+bg_deploy Z --targets "$work/t-stop" --installer "$work/big-installer.sh" --parallel 5 --timeout 60
+stop_ready() {
+	wait_log "$work/Z.err" "host=($(lab_ip 41)|$(lab_ip 42)|$(lab_ip 43)|$(lab_ip 44)) state=run" 4 30 &&
+		wait_log "$work/Z.err" "host=$(lab_ip 40) state=upload" 1 30
+}
+stop_ready
+check "run Z: muster-deploy runs without core files (RLIMIT_CORE 0)" \
+	grep -Eq '^Max core file size +0 +0 ' "/proc/$bg_pid/limits"
+sleep 0.5
+kill -INT "$bg_pid"
+sig_t=$SECONDS
+wait "$bg_pid"
+rc=$?
+ip netns exec "$LAB_BR_NS" tc qdisc del dev "$LAB_PREFIX-p40" root
+echo "# run Z: exit $rc, $((SECONDS - sig_t)) s after SIGINT, $((SECONDS - run_t0)) s in all"
+check "run Z: exit 1 after SIGINT, with one line saying what it does" eval \
+	'[ $rc = 1 ] && [ "$(grep -c "^muster-deploy: stopping: no new hosts" "$work/Z.err")" = 1 ]'
+bad=0
+for i in 41 42 43 44; do has_status "$work/Z.json" "$i" ok . || bad=$((bad + 1)); done
+check "run Z: the 4 installers already running were waited for (ok)" test "$bad" = 0
+check "run Z: host 40 stopped between two upload chunks, cancelled" eval \
+	'has_status "$work/Z.json" 40 cancelled "^stopped by a signal while uploading \([0-9]+ of [0-9]+ bytes sent\)$" &&
+	grep -q "\"host\":\"$(lab_ip 40)\".*\"failed_in\":\"upload\"" "$work/Z.json"'
+bad=0
+for i in 45 46 47 48 49; do has_status "$work/Z.json" "$i" cancelled '^not started: stopped by a signal$' || bad=$((bad + 1)); done
+[[ $(markers 45) == "$before45" ]] || bad=$((bad + 1))
+check "run Z: the 5 hosts not started are cancelled, nothing ran there" test "$bad" = 0
+check "run Z: failed-hosts file lists the 6 cancelled hosts; summary counts them" eval \
+	'[ "$(grep -c "  # cancelled$" "$work/Z.failed")" = 6 ] && grep -q "ok 4, cancelled 6" "$work/Z.out"'
+check "run Z: no working directory left on hosts 40-49" test "$(workdirs 40 41 42 43 44 45 46 47 48 49)" = 0
+check "run Z: the stop took the running installers' time, not more ($((SECONDS - sig_t)) s)" \
+	test $((SECONDS - sig_t)) -le 12
+
+# The cancelled hosts again, and host 45 holding a stale working directory
+# (48 h old) among look-alikes that must stay: too young, another owner's, a
+# file, a name that is not mktemp's.
+for i in 41 42 43 44; do lab_exec "$i" rm -f /etc/muster-test-hang; done
+lab_exec 45 sh -c 'cd /tmp && mkdir muster-deploy.StAlE123 muster-deploy.YoUnG123 \
+	muster-deploy.NoBoDy12 muster-deploy.short && touch muster-deploy.StAlE123/muster-installer \
+	muster-deploy.FiLe1234 && chown nobody muster-deploy.NoBoDy12 &&
+	touch -d "3 days ago" muster-deploy.StAlE123 muster-deploy.NoBoDy12 muster-deploy.short \
+	muster-deploy.FiLe1234'
+run_t0=$SECONDS
+run_deploy Q --retry-from "$work/Z.failed" --installer "$work/big-installer.sh"
+check "--retry-from after a stop: the 6 cancelled hosts deployed" eval \
+	'[ $rc = 0 ] && [ "$(count_status "$work/Q.json" ok)" = 6 ] && [ "$(grep -c "\"host\"" "$work/Q.json")" = 6 ]'
+left45=$(lab_exec 45 sh -c 'cd /tmp && ls -d muster-deploy.* | sort | tr "\n" " "')
+check "stale working directory (48 h, ours) removed; the look-alikes kept ($left45)" eval \
+	'[ "$left45" = "muster-deploy.FiLe1234 muster-deploy.NoBoDy12 muster-deploy.YoUnG123 muster-deploy.short " ] &&
+	grep -q "event=stale-dirs-removed host=$(lab_ip 45) dir=/tmp count=1" "$work/Q.err"'
+lab_exec 45 sh -c 'rm -rf /tmp/muster-deploy.*'
+
+# A second SIGINT: every wait ends at once, the installers (30 s) not waited for.
+for i in 46 47; do lab_exec "$i" sh -c 'echo 30 >/etc/muster-test-hang'; done
+printf '%s\n' "$(lab_ip 46)" "$(lab_ip 47)" >"$work/t-abort"
+bg_deploy Z2 --targets "$work/t-abort" --installer "$installer" --parallel 2 --timeout 60
+wait_log "$work/Z2.err" "state=run" 2 30
+sleep 0.5
+kill -INT "$bg_pid"
+sleep 0.5
+kill -INT "$bg_pid"
+sig_t=$SECONDS
+wait "$bg_pid"
+rc=$?
+check "second SIGINT: aborted at once ($((SECONDS - sig_t)) s), both hosts cancelled, exit 1" eval \
+	'[ $rc = 1 ] && [ $((SECONDS - sig_t)) -le 3 ] && grep -q "^muster-deploy: aborting" "$work/Z2.err" &&
+	has_status "$work/Z2.json" 46 cancelled "^stopped by a signal while running the installer$" &&
+	has_status "$work/Z2.json" 47 cancelled "^stopped by a signal while running the installer$"'
+for i in 46 47; do lab_exec "$i" rm -f /etc/muster-test-hang; done
+
+# The session dropped during the upload (sshd's session processes killed on
+# host 48, its link slowed): a transient failure, retried; the first
+# attempt's directory is removed on the way (by the next attempt's precheck,
+# the old session being gone).
+lab_ip 48 >"$work/t-drop"
+ip netns exec "$LAB_BR_NS" tc qdisc add dev "$LAB_PREFIX-p48" root tbf rate 8mbit burst 32kb latency 400ms
+bg_deploy Y --targets "$work/t-drop" --installer "$work/big-installer.sh" --parallel 1 --timeout 60 --retries 1
+wait_log "$work/Y.err" "host=$(lab_ip 48) state=upload" 1 30
+sleep 1
+lab_exec 48 pkill -f '^sshd: root'
+ip netns exec "$LAB_BR_NS" tc qdisc del dev "$LAB_PREFIX-p48" root
+wait "$bg_pid"
+rc=$?
+check "session dropped during the upload: retried, ok, the first directory removed, none left" eval \
+	'[ $rc = 0 ] && grep -q "\"attempts\":2" "$work/Y.json" && has_status "$work/Y.json" 48 ok . &&
+	grep -q "event=leftover-removed host=$(lab_ip 48) dir=/tmp/muster-deploy\." "$work/Y.err" &&
+	[ "$(workdirs 48)" = 0 ]'
+
 # --- smaller runs -------------------------------------------------------------
 printf '%s\n' "deployer@$(lab_ip $SUDO_HOST)" >"$work/t-password"
 run_t0=$SECONDS
@@ -360,6 +481,7 @@ if command -v ansible-playbook >/dev/null; then
 	"$deploy" --method ssh --targets "$work/t-ansible" --identity "$work/agentkey" \
 		--known-hosts "$work/known_hosts" --installer "$installer" --parallel 2 \
 		--export-ansible "$work/ansible" >"$work/E.out" 2>&1
+	# shellcheck disable=SC2034 # read inside the eval below
 	before38=$(markers 38)
 	(cd "$work/ansible" && ANSIBLE_LOCAL_TEMP=$work/ansible/tmp lab_sensor_exec ansible-playbook deploy.yml) \
 		>"$work/E.run" 2>&1
@@ -389,6 +511,16 @@ lab_sensor_exec "$deploy" --method ssh --targets "$work/t-bad" --identity "$work
 rc=$?
 check "malformed targets: exit 2, every bad line named, nothing deployed" eval \
 	'[ $rc = 2 ] && [ "$(grep -c "t-bad:[2-5]:" "$work/X.err")" = 4 ] && grep -q "nothing was deployed" "$work/X.err"'
+"$deploy" --method ssh --cidr 198.18.0.0/16 --cidr 198.19.0.0/16 --identity "$work/id" \
+	--known-hosts "$work/known_hosts" --installer "$installer" >"$work/X2.out" 2>&1
+rc=$?
+check "two /16 blocks: exit 2, the limit and the count named, nothing deployed" eval \
+	'[ $rc = 2 ] && grep -q "too many hosts: 131068 given .*at most 100000" "$work/X2.out"'
+"$deploy" --method ssh --from-server http://198.18.0.1:8080 --server-token-file "$work/passphrase" \
+	--identity "$work/id" --installer "$installer" >"$work/X3.out" 2>&1
+rc=$?
+check "--from-server http:// to a non-loopback address: exit 2" eval \
+	'[ $rc = 2 ] && grep -q "plain http:// only to a loopback address" "$work/X3.out"'
 
 # --- muster-server (TLS, on the sensor's lab address) ------------------------------
 # --from-server: targets from its unmanaged list, every attempt recorded there;
@@ -499,5 +631,4 @@ check "secrets: none in the logs, reports or failed-hosts files" \
 	eval '! cat "$work"/*.out "$work"/*.err "$work"/*.json "$work"/*.csv "$work"/*.failed | grep -qF -f "$work/secrets"'
 
 echo "# total $((SECONDS - t0)) s"
-echo "$passed passed, $failed failed"
-((failed == 0))
+lab_check_summary

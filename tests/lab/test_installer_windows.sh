@@ -12,6 +12,8 @@
 set -u
 
 build=${MUSTER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+# shellcheck source=tests/lab/lab.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab.sh" # lab_check only: no lab here
 inst=$build/installer-builder/muster-installer
 wpl=$build/installer-builder/win/muster-winpayload
 wbuild=$build/installer-builder/win/muster-winexe-build
@@ -31,19 +33,6 @@ tmp=$(mktemp -d /tmp/muster-win-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 cd "$tmp" || exit 1
 
-pass=0
-fail=0
-check() { # check NAME COMMAND...
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		echo "ok   - $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL - $name"
-		fail=$((fail + 1))
-	fi
-}
 
 # --- inputs: a tiny agent MSI, a CA, a policy, a token
 cat >agent.wxs <<'WXS'
@@ -135,41 +124,41 @@ sys.stdout.write("".join(out))' "$1" "$2"
 }
 
 # --- a good build
-check "gpo-sccm builds" gpo out 'All/HQ/Windows' srv.example
+lab_check_quiet "gpo-sccm builds" gpo out 'All/HQ/Windows' srv.example
 for f in muster-agent.msi install_config.ini muster-config.msi gpo-startup.cmd sccm-install.cmd \
 	sccm-detect.ps1 README.txt SHA256SUMS; do
-	check "artifact $f" test -s "out/$f"
+	lab_check_quiet "artifact $f" test -s "out/$f"
 done
-check "SHA256SUMS verifies" sh -c 'cd out && sha256sum -c SHA256SUMS'
-check "install_config.ini is 0600" test "$(stat -c %a out/install_config.ini)" = 600
-check "INI server.host" test "$(python3 ini.py out/install_config.ini server.host)" = srv.example
-check "INI server.port" test "$(python3 ini.py out/install_config.ini server.port)" = 8443
-check "INI enrollment.group" test "$(python3 ini.py out/install_config.ini enrollment.group)" = All/HQ/Windows
-check "INI enrollment.token" test "$(python3 ini.py out/install_config.ini enrollment.token)" = "$(cat token)"
+lab_check_quiet "SHA256SUMS verifies" sh -c 'cd out && sha256sum -c SHA256SUMS'
+lab_check_quiet "install_config.ini is 0600" test "$(stat -c %a out/install_config.ini)" = 600
+lab_check_quiet "INI server.host" test "$(python3 ini.py out/install_config.ini server.host)" = srv.example
+lab_check_quiet "INI server.port" test "$(python3 ini.py out/install_config.ini server.port)" = 8443
+lab_check_quiet "INI enrollment.group" test "$(python3 ini.py out/install_config.ini enrollment.group)" = All/HQ/Windows
+lab_check_quiet "INI enrollment.token" test "$(python3 ini.py out/install_config.ini enrollment.token)" = "$(cat token)"
 id=$(python3 ini.py out/install_config.ini enrollment.installer_id)
-check "INI installer_id is a UUID" python3 -c 'import uuid,sys; uuid.UUID(sys.argv[1])' "$id"
-check "MSI Property MUSTER_GROUP" test "$(msiprop out/muster-config.msi MUSTER_GROUP)" = All/HQ/Windows
-check "MSI Property MUSTER_SERVER_HOST" test "$(msiprop out/muster-config.msi MUSTER_SERVER_HOST)" = srv.example
-check "MSI Property MUSTER_SERVER_PORT" test "$(msiprop out/muster-config.msi MUSTER_SERVER_PORT)" = 8443
-check "MSI Property MUSTER_INSTALLER_ID" test "$(msiprop out/muster-config.msi MUSTER_INSTALLER_ID)" = "$id"
-check "MSI ProductCode is the installer id" test "$(msiprop out/muster-config.msi ProductCode)" = "{${id^^}}"
+lab_check_quiet "INI installer_id is a UUID" python3 -c 'import uuid,sys; uuid.UUID(sys.argv[1])' "$id"
+lab_check_quiet "MSI Property MUSTER_GROUP" test "$(msiprop out/muster-config.msi MUSTER_GROUP)" = All/HQ/Windows
+lab_check_quiet "MSI Property MUSTER_SERVER_HOST" test "$(msiprop out/muster-config.msi MUSTER_SERVER_HOST)" = srv.example
+lab_check_quiet "MSI Property MUSTER_SERVER_PORT" test "$(msiprop out/muster-config.msi MUSTER_SERVER_PORT)" = 8443
+lab_check_quiet "MSI Property MUSTER_INSTALLER_ID" test "$(msiprop out/muster-config.msi MUSTER_INSTALLER_ID)" = "$id"
+lab_check_quiet "MSI ProductCode is the installer id" test "$(msiprop out/muster-config.msi ProductCode)" = "{${id^^}}"
 msiinfo export out/muster-config.msi File >file.tbl 2>/dev/null
 for f in install_config.ini ca.pem policy.json enroll.ps1; do
-	check "MSI File table has $f" grep -q "^$f	MusterConfig	$f	" file.tbl
+	lab_check_quiet "MSI File table has $f" grep -q "^$f	MusterConfig	$f	" file.tbl
 done
-check "MSI File table has no client key without one" sh -c '! grep -q client.key file.tbl'
-check "MSI runs the enrollment (CustomAction)" sh -c \
+lab_check_quiet "MSI File table has no client key without one" sh -c '! grep -q client.key file.tbl'
+lab_check_quiet "MSI runs the enrollment (CustomAction)" sh -c \
 	"msiinfo export out/muster-config.msi CustomAction | grep -q 'MusterEnroll.*enroll.ps1'"
-check "MSI schedules it after InstallFiles" sh -c \
+lab_check_quiet "MSI schedules it after InstallFiles" sh -c \
 	"msiinfo export out/muster-config.msi InstallExecuteSequence | grep -q MusterEnroll"
 mkdir -p x
-check "MSI carries the exact install_config.ini" sh -c \
+lab_check_quiet "MSI carries the exact install_config.ini" sh -c \
 	'msiextract -C x out/muster-config.msi >/dev/null && cmp "$(find x -name install_config.ini)" out/install_config.ini'
-check "MSI carries the exact CA" sh -c 'cmp "$(find x -name ca.pem)" ca.pem'
-check "GPO script names the agent product code" grep -q 'AGENT_CODE={AAAAAAAA-1111-4111-8111-AAAAAAAAAAAA}' out/gpo-startup.cmd
-check "GPO script names the config product code" grep -qi "CONFIG_CODE={$id}" out/gpo-startup.cmd
-check "SCCM detect carries the group" test "$(ps1var out/sccm-detect.ps1 Group)" = All/HQ/Windows
-check "no placeholder left" sh -c '! grep -l "@@" out/*.cmd out/*.ps1 out/README.txt'
+lab_check_quiet "MSI carries the exact CA" sh -c 'cmp "$(find x -name ca.pem)" ca.pem'
+lab_check_quiet "GPO script names the agent product code" grep -q 'AGENT_CODE={AAAAAAAA-1111-4111-8111-AAAAAAAAAAAA}' out/gpo-startup.cmd
+lab_check_quiet "GPO script names the config product code" grep -qi "CONFIG_CODE={$id}" out/gpo-startup.cmd
+lab_check_quiet "SCCM detect carries the group" test "$(ps1var out/sccm-detect.ps1 Group)" = All/HQ/Windows
+lab_check_quiet "no placeholder left" sh -c '! grep -l "@@" out/*.cmd out/*.ps1 out/README.txt'
 
 # --- hostile values: refused with a message, or carried exactly everywhere
 n=0
@@ -185,10 +174,10 @@ hostile() { # hostile FIELD VALUE
 			[ "$(msiprop "$d/muster-config.msi" $prop; echo x)" = "${val}x" ] &&
 			{ [ "$field" = host ] || [ "$(ps1var "$d/sccm-detect.ps1" Group; echo x)" = "${val}x" ]; } &&
 			out_ok=1
-		check "$field $(printf %q "$val"): carried exactly" test $out_ok = 1
+		lab_check_quiet "$field $(printf %q "$val"): carried exactly" test $out_ok = 1
 	else
-		check "$field $(printf %q "$val"): refused with a message" test -s err.txt
-		check "$field $(printf %q "$val"): refused before writing the config" \
+		lab_check_quiet "$field $(printf %q "$val"): refused with a message" test -s err.txt
+		lab_check_quiet "$field $(printf %q "$val"): refused before writing the config" \
 			test ! -e "$d/install_config.ini"
 	fi
 }
@@ -208,66 +197,65 @@ done
 if [ ! -f "$boot" ]; then
 	echo "SKIP part: $boot not built (x86_64-w64-mingw32-gcc missing: apt-get install mingw-w64)"
 else
-	check "bootstrapper is a PE (MZ)" test "$(head -c 2 "$boot")" = MZ
-	check "bare bootstrapper has no payload" sh -c "! '$wpl' '$boot'"
-	check "Windows all-in-one builds" "$wbuild" "$boot" inst.exe muster-agent.msi srv.example:8443 \
+	lab_check_quiet "bootstrapper is a PE (MZ)" test "$(head -c 2 "$boot")" = MZ
+	lab_check_quiet "bare bootstrapper has no payload" sh -c "! '$wpl' '$boot'"
+	lab_check_quiet "Windows all-in-one builds" "$wbuild" "$boot" inst.exe muster-agent.msi srv.example:8443 \
 		ca.pem All/HQ/Windows policy.json token
-	check "installer .exe is a PE (MZ)" test "$(head -c 2 inst.exe 2>/dev/null)" = MZ
-	check "payload trailer verifies" "$wpl" inst.exe
+	lab_check_quiet "installer .exe is a PE (MZ)" test "$(head -c 2 inst.exe 2>/dev/null)" = MZ
+	lab_check_quiet "payload trailer verifies" "$wpl" inst.exe
 	"$wpl" inst.exe >verify.json 2>/dev/null
-	check "verify lists the agent MSI" grep -q '"name": "agent.msi", "type": "agent-msi"' verify.json
+	lab_check_quiet "verify lists the agent MSI" grep -q '"name": "agent.msi", "type": "agent-msi"' verify.json
 	mkdir -p ex
-	check "payload extracts" "$wpl" inst.exe --extract ex
-	check "extracted agent MSI is the input" cmp ex/agent.msi muster-agent.msi
-	check "extracted CA is the input" cmp ex/ca.pem ca.pem
-	check "extracted INI carries the group" test "$(python3 ini.py ex/install_config.ini enrollment.group)" = All/HQ/Windows
-	check "meta names the architecture" grep -q '^arch=x64$' ex/meta
+	lab_check_quiet "payload extracts" "$wpl" inst.exe --extract ex
+	lab_check_quiet "extracted agent MSI is the input" cmp ex/agent.msi muster-agent.msi
+	lab_check_quiet "extracted CA is the input" cmp ex/ca.pem ca.pem
+	lab_check_quiet "extracted INI carries the group" test "$(python3 ini.py ex/install_config.ini enrollment.group)" = All/HQ/Windows
+	lab_check_quiet "meta names the architecture" grep -q '^arch=x64$' ex/meta
 	size=$(stat -c %s inst.exe)
 	for off in 2000 $((size - 200)) $((size - 40)) $((size - 64 + 20)); do
 		cp inst.exe bad.exe
 		printf '\x5a' | dd of=bad.exe bs=1 seek=$((size - (size - off))) conv=notrunc 2>/dev/null
 		if cmp -s bad.exe inst.exe; then printf '\x5b' | dd of=bad.exe bs=1 seek=$off conv=notrunc 2>/dev/null; fi
-		check "tampered byte at $off refused" sh -c "! '$wpl' bad.exe"
+		lab_check_quiet "tampered byte at $off refused" sh -c "! '$wpl' bad.exe"
 	done
 	head -c $((size - 1)) inst.exe >trunc.exe
-	check "truncated installer refused" sh -c "! '$wpl' trunc.exe"
+	lab_check_quiet "truncated installer refused" sh -c "! '$wpl' trunc.exe"
 	cat inst.exe muster-agent.msi >grown.exe
-	check "appended bytes refused" sh -c "! '$wpl' grown.exe"
+	lab_check_quiet "appended bytes refused" sh -c "! '$wpl' grown.exe"
 	# The same through the product's own command line (the contract of issue 7).
-	check "muster-installer all-in-one --os windows builds the .exe" \
+	lab_check_quiet "muster-installer all-in-one --os windows builds the .exe" \
 		env MUSTER_BOOTSTRAP_EXE="$boot" "$inst" all-in-one --os windows --agent muster-agent.msi \
 		--server srv.example:8443 --ca ca.pem --group All/HQ/Windows --policy policy.json \
 		--token-file token -o cli.exe
-	check "its payload verifies" "$wpl" cli.exe
+	lab_check_quiet "its payload verifies" "$wpl" cli.exe
 	mkdir -p ex-cli
 	"$wpl" cli.exe --extract ex-cli >/dev/null 2>&1
-	check "it carries the group" test "$(python3 ini.py ex-cli/install_config.ini enrollment.group 2>/dev/null)" = All/HQ/Windows
+	lab_check_quiet "it carries the group" test "$(python3 ini.py ex-cli/install_config.ini enrollment.group 2>/dev/null)" = All/HQ/Windows
 	"$inst" inspect cli.exe --json >cli-inspect.json 2>/dev/null
-	check "inspect: the .exe's integrity is ok" grep -q '"integrity": *"ok"' cli-inspect.json
-	check "inspect: it lists the agent MSI" grep -q '"agent-msi"' cli-inspect.json
-	check "inspect: the group is shown" grep -q 'All\/HQ\/Windows\|All/HQ/Windows' cli-inspect.json
-	check "inspect: the token is masked" sh -c "! grep -qFf token cli-inspect.json"
+	lab_check_quiet "inspect: the .exe's integrity is ok" grep -q '"integrity": *"ok"' cli-inspect.json
+	lab_check_quiet "inspect: it lists the agent MSI" grep -q '"agent-msi"' cli-inspect.json
+	lab_check_quiet "inspect: the group is shown" grep -q 'All\/HQ\/Windows\|All/HQ/Windows' cli-inspect.json
+	lab_check_quiet "inspect: the token is masked" sh -c "! grep -qFf token cli-inspect.json"
 	cp cli.exe cli-bad.exe
 	printf '\x00' | dd of=cli-bad.exe bs=1 seek=3000 conv=notrunc 2>/dev/null
 	"$inst" inspect cli-bad.exe --json >cli-bad.json 2>/dev/null
-	check "inspect: a tampered .exe is bad" grep -q '"integrity": *"bad"' cli-bad.json
-	check "hostile group refused by the .exe builder" sh -c "! '$wbuild' '$boot' bad2.exe muster-agent.msi srv.example:8443 ca.pem 'All/a
+	lab_check_quiet "inspect: a tampered .exe is bad" grep -q '"integrity": *"bad"' cli-bad.json
+	lab_check_quiet "hostile group refused by the .exe builder" sh -c "! '$wbuild' '$boot' bad2.exe muster-agent.msi srv.example:8443 ca.pem 'All/a
 b' policy.json token && test ! -e bad2.exe"
 	if command -v wine >/dev/null 2>&1; then
 		export WINEPREFIX=$tmp/wine WINEDEBUG=-all
 		wine inst.exe /verify >wine-verify.txt 2>/dev/null
-		check "wine: /verify prints integrity ok" grep -q '"integrity": "ok"' wine-verify.txt
+		lab_check_quiet "wine: /verify prints integrity ok" grep -q '"integrity": "ok"' wine-verify.txt
 		wine bad.exe /verify >wine-bad.txt 2>/dev/null
-		check "wine: tampered .exe exits 20" grep -q 'status=payload-bad code=20' wine-bad.txt
+		lab_check_quiet "wine: tampered .exe exits 20" grep -q 'status=payload-bad code=20' wine-bad.txt
 		wine inst.exe /quiet >wine-run.txt 2>/dev/null
 		pd=$WINEPREFIX/drive_c/ProgramData
-		check "wine: MUSTER-RESULT line printed" grep -q '^MUSTER-RESULT status=' wine-run.txt
-		check "wine: agent MSI installed its file" test -f "$pd/MusterTestAgent/agent.txt"
-		check "wine: configuration written" cmp "$pd/Muster/install_config.ini" ex/install_config.ini
+		lab_check_quiet "wine: MUSTER-RESULT line printed" grep -q '^MUSTER-RESULT status=' wine-run.txt
+		lab_check_quiet "wine: agent MSI installed its file" test -f "$pd/MusterTestAgent/agent.txt"
+		lab_check_quiet "wine: configuration written" cmp "$pd/Muster/install_config.ini" ex/install_config.ini
 	else
 		echo "SKIP part: wine is not installed; the .exe and the configuration MSI were not run"
 	fi
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+lab_check_summary

@@ -41,18 +41,6 @@ lab_require_cmds arping ssh-keygen ssh-keyscan /usr/sbin/sshd /usr/sbin/smbd \
 	/usr/sbin/nmbd nmblookup smbclient /usr/sbin/avahi-daemon /usr/sbin/dnsmasq \
 	/sbin/dhclient ss od timeout
 
-passed=0 failed=0
-check() {	# check DESCRIPTION CMD...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passed=$((passed + 1))
-	else
-		echo "FAIL - $what"
-		failed=$((failed + 1))
-	fi
-}
 t_start=$SECONDS
 # Zombies left to the machine's pid 1 (which may never reap them) of the
 # kinds of process a lab starts; the lab's own inits must reap its daemons.
@@ -109,19 +97,19 @@ child_run() {
 # --- the lab -----------------------------------------------------------------
 N=24
 t0=$SECONDS
-check "lab_init $N hosts" lab_init "$N"
+lab_check "lab_init $N hosts" lab_init "$N"
 [[ -n ${LAB_PREFIX:-} ]] || { echo "0 passed, 1 failed"; exit 1; }
 echo "# lab $LAB_PREFIX built in $((SECONDS - t0)) s"
 
-check "every namespace carries the run prefix" bash -c \
+lab_check "every namespace carries the run prefix" bash -c \
 	'ip netns list | awk "{print \$1}" | grep "^mlab-" | grep -q "^$0-" &&
 	 [[ $(ip netns list | grep -c "^$0-") == $1 ]]' "$LAB_PREFIX" $((N + 2))
-check "guard refuses a name without the prefix" bash -c \
+lab_check "guard refuses a name without the prefix" bash -c \
 	'. "$0"; LAB_PREFIX=$1; ! lab__guard lo 2>/dev/null && ! lab__guard mlab-ffff-h1 2>/dev/null &&
 	 ! lab__guard "$1-x; rm" 2>/dev/null && lab__guard "$1-h1"' "$here/lab.sh" "$LAB_PREFIX"
-check "lab_exec refuses a host outside the lab" eval '! lab_exec 999 true 2>/dev/null'
-check "lab_exec refuses host 0" eval '! lab_exec 0 true 2>/dev/null'
-check "hosts.tsv lists $N hosts" bash -c \
+lab_check "lab_exec refuses a host outside the lab" eval '! lab_exec 999 true 2>/dev/null'
+lab_check "lab_exec refuses host 0" eval '! lab_exec 0 true 2>/dev/null'
+lab_check "hosts.tsv lists $N hosts" bash -c \
 	'[[ $(grep -vc "^#" "$0/hosts.tsv") == $1 ]]' "$LAB_DIR" "$N"
 
 # ARP: every host answers from its own MAC (the ground truth).
@@ -136,8 +124,8 @@ arp_all() {
 	done
 	return $bad
 }
-check "all $N hosts answer ARP from the sensor with their MAC" arp_all
-check "IPv6 ULA address answers at once (no DAD)" \
+lab_check "all $N hosts answer ARP from the sensor with their MAC" arp_all
+lab_check "IPv6 ULA address answers at once (no DAD)" \
 	lab_sensor_exec ping -6 -c1 -W2 "$(lab_ip6 $N)" >/dev/null
 
 # LAB_FORCE_FAIL=1 on the whole self-test: die here, with daemons running;
@@ -150,53 +138,53 @@ if [[ -n ${LAB_FORCE_FAIL:-} ]]; then
 fi
 
 # sshd
-check "sshd starts on host 2" lab_start_sshd 2 --version-addendum "MusterLab-$LAB_PREFIX"
+lab_check "sshd starts on host 2" lab_start_sshd 2 --version-addendum "MusterLab-$LAB_PREFIX"
 banner=$(lab_banner "$(lab_ip 2)" 22)
 echo "# banner: $banner"
-check "sshd banner carries the addendum" \
+lab_check "sshd banner carries the addendum" \
 	eval '[[ $banner == SSH-2.0-OpenSSH_*" MusterLab-$LAB_PREFIX" ]]'
 key=$(lab_host_key 2)
 scanned=$(lab_sensor_exec ssh-keyscan -t ed25519 "$(lab_ip 2)" 2>/dev/null | awk '{ print $2, $3 }')
-check "lab_host_key matches what ssh-keyscan sees" eval '[[ -n $key && $key == "$scanned" ]]'
-check "host key is the host's own, not the machine's" \
+lab_check "lab_host_key matches what ssh-keyscan sees" eval '[[ -n $key && $key == "$scanned" ]]'
+lab_check "host key is the host's own, not the machine's" \
 	eval '! grep -qF "${key#* }" /etc/ssh/ssh_host_ed25519_key.pub'
-check "sshd on another port" lab_start_sshd 9 --port 2222
-check "port 2222 answers, 22 does not on that host" eval \
+lab_check "sshd on another port" lab_start_sshd 9 --port 2222
+lab_check "port 2222 answers, 22 does not on that host" eval \
 	'[[ $(lab_banner "$(lab_ip 9)" 2222) == SSH-2.0-* ]] && ! lab_banner "$(lab_ip 9)" 22 2>/dev/null'
 
 # DHCP: dnsmasq on host 3, dhclient on host 4
-check "dnsmasq starts on host 3" lab_start_dnsmasq 3 198.18.0.200 198.18.0.220
+lab_check "dnsmasq starts on host 3" lab_start_dnsmasq 3 198.18.0.200 198.18.0.220
 lease=$(lab_dhcp_client 4 lab-client-04)
 echo "# lease: $lease"
-check "dhclient on host 4 gets a lease from the range" eval \
+lab_check "dhclient on host 4 gets a lease from the range" eval \
 	'[[ $lease =~ ^198\.18\.0\.(2[01][0-9]|220)$ ]]'
-check "dnsmasq's lease file names the client" eval \
+lab_check "dnsmasq's lease file names the client" eval \
 	'lab_dnsmasq_leases 3 | grep -q " $(lab_mac 4) $lease lab-client-04 "'
-check "host 4 kept its static address" eval \
+lab_check "host 4 kept its static address" eval \
 	'lab_exec 4 ip -4 -br addr show | grep -q " $(lab_ip 4)/"'
-check "the real resolv.conf and leases are untouched" eval \
+lab_check "the real resolv.conf and leases are untouched" eval \
 	'! grep -q lab-client-04 /var/lib/dhcp/*.leases /etc/resolv.conf 2>/dev/null'
 
 # Private filesystems
 probe=muster-lab-probe-$LAB_PREFIX
-check "host 5 writes /etc/$probe" lab_exec 5 sh -c "echo secret >/etc/$probe && grep -q secret /etc/$probe"
-check "host 6 does not see it" eval "! lab_exec 6 test -e /etc/$probe"
-check "the real /etc does not see it" eval "[[ ! -e /etc/$probe ]]"
-check "host 5 sees only its own processes and interfaces" eval \
+lab_check "host 5 writes /etc/$probe" lab_exec 5 sh -c "echo secret >/etc/$probe && grep -q secret /etc/$probe"
+lab_check "host 6 does not see it" eval "! lab_exec 6 test -e /etc/$probe"
+lab_check "the real /etc does not see it" eval "[[ ! -e /etc/$probe ]]"
+lab_check "host 5 sees only its own processes and interfaces" eval \
 	'[[ $(lab_exec 5 ls /sys/class/net | sort | tr "\n" " ") == "lo $(lab_if 5) " ]] &&
 	 ! lab_exec 5 ps -e -o comm= | grep -q sshd'
-check "host 5 /tmp and /run are private" eval \
+lab_check "host 5 /tmp and /run are private" eval \
 	'lab_exec 5 sh -c "touch /tmp/$probe /run/$probe" && [[ ! -e /tmp/$probe && ! -e /run/$probe ]]'
 
 # NetBIOS and SMB
-check "smbd/nmbd start on host 7" lab_start_smbd 7 LABWS07 LABGRP
+lab_check "smbd/nmbd start on host 7" lab_start_smbd 7 LABWS07 LABGRP
 nbstat=$(lab_sensor_exec nmblookup -s /dev/null -U "$(lab_ip 7)" -A "$(lab_ip 7)" 2>&1)
-check "NBSTAT from the sensor returns the NetBIOS name and workgroup" eval \
+lab_check "NBSTAT from the sensor returns the NetBIOS name and workgroup" eval \
 	'grep -q "LABWS07 *<20>" <<<"$nbstat" && grep -q "LABGRP *<00> - <GROUP>" <<<"$nbstat"'
-check "broadcast name query from the sensor finds LABWS07" eval \
+lab_check "broadcast name query from the sensor finds LABWS07" eval \
 	'lab_sensor_exec nmblookup -s /dev/null -B "$LAB_BCAST" LABWS07 2>&1 |
 	 grep -q "^$(lab_ip 7) LABWS07<00>"'
-check "smbclient lists the host's share anonymously" eval \
+lab_check "smbclient lists the host's share anonymously" eval \
 	'lab_sensor_exec smbclient -s /dev/null -N -g -L "//$(lab_ip 7)" 2>/dev/null | grep -q "^Disk|lab|"'
 
 # mDNS: a legacy unicast query (RFC 6762 §6.7) for NAME.local A, from the
@@ -209,16 +197,16 @@ mdns_a() {	# mdns_a IP NAME: print the answer as decimal bytes
 		printf "$q" >&3
 		dd bs=1500 count=1 <&3 2>/dev/null | od -An -tu1 -v' "$1" "$2" | tr -s ' \n' ' '
 }
-check "avahi starts on host 8" lab_start_avahi 8 labhost08
+lab_check "avahi starts on host 8" lab_start_avahi 8 labhost08
 answer=$(mdns_a "$(lab_ip 8)" labhost08)
 lab8=$(lab_ip 8)
-check "mDNS query for labhost08.local answers with host 8's address" eval \
+lab_check "mDNS query for labhost08.local answers with host 8's address" eval \
 	'[[ "$answer " == *" 0 4 ${lab8//./ } "* ]]'
 
-check "hosts.tsv records what runs" eval \
+lab_check "hosts.tsv records what runs" eval \
 	'awk -F"\t" "\$1==2 && \$6 ~ /sshd:22/ {ok=1} \$1==7 && \$6 ~ /smbd/ {s=1} END {exit !(ok && s)}" "$LAB_DIR/hosts.tsv"'
-check "lab_stop_daemons stops host 2's sshd" lab_stop_daemons 2
-check "host 2 no longer answers on 22" eval '! lab_banner "$(lab_ip 2)" 22 2>/dev/null'
+lab_check "lab_stop_daemons stops host 2's sshd" lab_stop_daemons 2
+lab_check "host 2 no longer answers on 22" eval '! lab_banner "$(lab_ip 2)" 22 2>/dev/null'
 
 # --- failure paths: each child lab must vanish entirely --------------------
 for mode in fail term; do
@@ -226,11 +214,11 @@ for mode in fail term; do
 	info=$work/child-$mode.info
 	if [[ -s $info ]] && grep -q '^prefix=' "$info"; then
 		. <(grep -E '^(prefix|dir|inodes|rc)=' "$info")
-		check "forced $mode: child failed as planned (rc=$rc)" eval '((rc != 0))'
-		check "forced $mode: no namespace, mount, dir or process of $prefix left" \
+		lab_check "forced $mode: child failed as planned (rc=$rc)" eval '((rc != 0))'
+		lab_check "forced $mode: no namespace, mount, dir or process of $prefix left" \
 			leftovers_none "$prefix" "$dir" "$inodes"
 	else
-		check "forced $mode: child built its lab" false
+		lab_check "forced $mode: child built its lab" false
 		sed 's/^/  | /' "$work/child-$mode.log" | tail -20
 	fi
 done
@@ -239,16 +227,16 @@ child_run kill
 info=$work/child-kill.info
 if [[ -s $info ]] && grep -q '^prefix=' "$info"; then
 	. <(grep -E '^(prefix|dir|inodes|rc)=' "$info")
-	check "SIGKILL: the dead child's namespaces are still there" \
+	lab_check "SIGKILL: the dead child's namespaces are still there" \
 		eval 'compgen -G "/run/netns/$prefix-*" >/dev/null'
 	lab_cleanup_stale 2>/dev/null
-	check "lab_cleanup_stale removes the dead child's lab $prefix" \
+	lab_check "lab_cleanup_stale removes the dead child's lab $prefix" \
 		leftovers_none "$prefix" "$dir" "$inodes"
-	check "lab_cleanup_stale leaves this live lab alone" eval \
+	lab_check "lab_cleanup_stale leaves this live lab alone" eval \
 		'[[ -e /run/netns/$LAB_PREFIX-h1 ]] && lab_sensor_exec ping -c1 -W2 "$(lab_ip 1)" >/dev/null &&
 		 [[ $(lab_banner "$(lab_ip 9)" 2222) == SSH-2.0-* ]]'
 else
-	check "SIGKILL: child built its lab" false
+	lab_check "SIGKILL: child built its lab" false
 	sed 's/^/  | /' "$work/child-kill.log" | tail -20
 fi
 
@@ -256,10 +244,10 @@ fi
 own_prefix=$LAB_PREFIX own_dir=$LAB_DIR own_inodes=""
 for f in /run/netns/"$LAB_PREFIX"-*; do own_inodes+=$(stat -L -c %i "$f"),; done
 t0=$SECONDS
-check "lab_teardown" lab_teardown
+lab_check "lab_teardown" lab_teardown
 echo "# teardown took $((SECONDS - t0)) s"
-check "lab_teardown is idempotent" lab_teardown
-check "nothing of $own_prefix is left" leftovers_none "$own_prefix" "$own_dir" "$own_inodes"
+lab_check "lab_teardown is idempotent" lab_teardown
+lab_check "nothing of $own_prefix is left" leftovers_none "$own_prefix" "$own_dir" "$own_inodes"
 # Killed daemons whose parent is gone must be reaped by the lab's own init.
 no_new_zombies() {
 	local k
@@ -270,8 +258,7 @@ no_new_zombies() {
 	ps -eo pid,ppid,stat,comm | awk '$3 ~ /^Z/' | sed 's/^/  zombie: /'
 	return 1
 }
-check "no new zombie processes left to pid 1" no_new_zombies
+lab_check "no new zombie processes left to pid 1" no_new_zombies
 
 echo "# wall time $((SECONDS - t_start)) s"
-echo "$passed passed, $failed failed"
-((failed == 0))
+lab_check_summary

@@ -17,6 +17,8 @@
 set -u
 
 build=${MUSTER_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
+# shellcheck source=tests/lab/lab.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab.sh" # lab_check only: no lab here
 svcexe=$build/deployer/win/muster-svc.exe
 childexe=$build/deployer/win/muster-svc-testchild.exe
 if [ ! -f "$svcexe" ] || [ ! -f "$childexe" ]; then
@@ -55,19 +57,6 @@ echo "# wine prefix ready in $(($(date +%s) - t0)) s"
 timeout 120 wineserver -w
 wineserver -p
 
-pass=0
-fail=0
-check() { # check NAME COMMAND...
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		echo "ok   - $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL - $name"
-		fail=$((fail + 1))
-	fi
-}
 
 # The deployer's layout: C:\Windows\<dir>\ holds the service, the installer
 # and the result. A space and non-ASCII letters in the name on purpose.
@@ -93,50 +82,50 @@ has() { grep -qF -- "$1" "$res"; }
 # --- exit codes
 stage inst.exe
 svc --run "$W\\inst.exe" --result "$W\\result.txt" --args 'print 0 "hello wörld"'
-check "exit 0: status ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
-check "exit 0: console exit status 0" test "$rc" = 0
-check "exit 0: the line is printed too" test "$(tr -d '\r' <"$tmp/out.txt")" = "$(first)"
-check "exit 0: stdout in the log (UTF-8 kept)" has "hello wörld"
-check "exit 0: stderr in the log" has "stderr: hello wörld"
-check "exit 0: installer removed" test ! -e "$d/inst.exe"
-check "exit 0: says so" has "installer_removed=yes"
-check "exit 0: no .tmp left" test ! -e "$res.tmp"
-check "exit 0: the first line ends in LF, no CR" python3 -c '
+lab_check_quiet "exit 0: status ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
+lab_check_quiet "exit 0: console exit status 0" test "$rc" = 0
+lab_check_quiet "exit 0: the line is printed too" test "$(tr -d '\r' <"$tmp/out.txt")" = "$(first)"
+lab_check_quiet "exit 0: stdout in the log (UTF-8 kept)" has "hello wörld"
+lab_check_quiet "exit 0: stderr in the log" has "stderr: hello wörld"
+lab_check_quiet "exit 0: installer removed" test ! -e "$d/inst.exe"
+lab_check_quiet "exit 0: says so" has "installer_removed=yes"
+lab_check_quiet "exit 0: no .tmp left" test ! -e "$res.tmp"
+lab_check_quiet "exit 0: the first line ends in LF, no CR" python3 -c '
 import sys
 l = open(sys.argv[1], "rb").readline()
 sys.exit(not (l.endswith(b"\n") and b"\r" not in l))' "$res"
 
 stage inst.exe
 svc --run "$W\\inst.exe" --result "$W\\result.txt" --args "print 3 three"
-check "exit 3: failed with its code" \
+lab_check_quiet "exit 3: failed with its code" \
 	first_is "MUSTER-RESULT status=failed code=3 reason=the installer exited with code 3"
-check "exit 3: console exit status 1" test "$rc" = 1
-check "exit 3: output kept" has "three"
-check "exit 3: installer removed" test ! -e "$d/inst.exe"
+lab_check_quiet "exit 3: console exit status 1" test "$rc" = 1
+lab_check_quiet "exit 3: output kept" has "three"
+lab_check_quiet "exit 3: installer removed" test ! -e "$d/inst.exe"
 
 stage inst.exe
 svc --run "$W\\inst.exe" --result "$W\\result.txt" --args "print 3010 x"
-check "exit 3010: ok, a reboot is needed" first_like '^MUSTER-RESULT status=ok code=3010 reason=.*reboot'
+lab_check_quiet "exit 3010: ok, a reboot is needed" first_like '^MUSTER-RESULT status=ok code=3010 reason=.*reboot'
 stage inst.exe
 svc --run "$W\\inst.exe" --result "$W\\result.txt" --args "print 1641 x"
-check "exit 1641: ok, a reboot was started" first_like '^MUSTER-RESULT status=ok code=1641 reason=.*reboot'
+lab_check_quiet "exit 1641: ok, a reboot was started" first_like '^MUSTER-RESULT status=ok code=1641 reason=.*reboot'
 stage inst.exe
 svc --run "$W\\inst.exe" --result "$W\\result.txt" --args "print 20 x"
-check "exit 20: the all-in-one's meaning" first_like '^MUSTER-RESULT status=failed code=20 reason=.*payload'
+lab_check_quiet "exit 20: the all-in-one's meaning" first_like '^MUSTER-RESULT status=failed code=20 reason=.*payload'
 
 # --- quoting: an argument with spaces reaches the installer whole
 stage "inst ë.exe"
 svc --run "$W\\inst ë.exe" --result "$W\\result.txt" --args "sleep 1 \"$W\\made it ü\""
-check "quoted --args: ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
-check "quoted --args: the installer got the path with spaces" test -e "$d/made it ü"
-check "installer with a space and ë in its name removed" test ! -e "$d/inst ë.exe"
+lab_check_quiet "quoted --args: ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
+lab_check_quiet "quoted --args: the installer got the path with spaces" test -e "$d/made it ü"
+lab_check_quiet "installer with a space and ë in its name removed" test ! -e "$d/inst ë.exe"
 
 # --- output encodings and the cap
 stage inst.exe
 svc --run "$W\\inst.exe" --result "$W\\result.txt" --args 'utf16 0 "ünï€ 𝄞 text"'
-check "UTF-16 output: ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
-check "UTF-16 output: converted to UTF-8" has "ünï€ 𝄞 text"
-check "UTF-16 output: named" has "encoding=UTF-16LE"
+lab_check_quiet "UTF-16 output: ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
+lab_check_quiet "UTF-16 output: converted to UTF-8" has "ünï€ 𝄞 text"
+lab_check_quiet "UTF-16 output: named" has "encoding=UTF-16LE"
 
 flood=3000000
 stage inst.exe
@@ -147,14 +136,14 @@ want, done, i = int(sys.argv[1]), 0, 0
 while done < want:
     done += 37 + len(str(i)); i += 1
 print(i - 1, done)' "$flood")
-check "3 MB of output: ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
-check "3 MB of output: result within 1 MiB" test "$(stat -c %s "$res")" -le 1048576
-check "3 MB of output: result near 1 MiB (tail kept, not dropped)" test "$(stat -c %s "$res")" -ge 1000000
-check "3 MB of output: every byte counted" has "output=stdout+stderr bytes=$total encoding=UTF-8 kept=tail"
-check "3 MB of output: the cut is said" has "log_cut_bytes="
-check "3 MB of output: the last line is the installer's last" \
+lab_check_quiet "3 MB of output: ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
+lab_check_quiet "3 MB of output: result within 1 MiB" test "$(stat -c %s "$res")" -le 1048576
+lab_check_quiet "3 MB of output: result near 1 MiB (tail kept, not dropped)" test "$(stat -c %s "$res")" -ge 1000000
+lab_check_quiet "3 MB of output: every byte counted" has "output=stdout+stderr bytes=$total encoding=UTF-8 kept=tail"
+lab_check_quiet "3 MB of output: the cut is said" has "log_cut_bytes="
+lab_check_quiet "3 MB of output: the last line is the installer's last" \
 	test "$(tail -n 1 "$res")" = "flood line $last ........................"
-check "3 MB of output: the tail is contiguous" python3 -c '
+lab_check_quiet "3 MB of output: the tail is contiguous" python3 -c '
 import re, sys
 nums = [int(m) for m in re.findall(rb"^flood line (\d+) ", open(sys.argv[1], "rb").read(), re.M)]
 sys.exit(not (len(nums) > 20000 and nums == list(range(nums[0], nums[0] + len(nums)))))' "$res"
@@ -165,63 +154,63 @@ rm -f "$d/mark-timeout" "$d/mark-timeout.child"
 ts=$(date +%s)
 svc --run "$W\\inst.exe" --result "$W\\result.txt" --timeout 2 --args "tree 8 \"$W\\mark-timeout\""
 te=$(date +%s)
-check "timeout: failed with ERROR_TIMEOUT" \
+lab_check_quiet "timeout: failed with ERROR_TIMEOUT" \
 	first_like '^MUSTER-RESULT status=failed code=1460 reason=timed out after 2 s'
-check "timeout: returned within 6 s" test $((te - ts)) -le 6
-check "timeout: output before it kept" has "tree: started a sleeping child"
-check "timeout: installer removed" test ! -e "$d/inst.exe"
+lab_check_quiet "timeout: returned within 6 s" test $((te - ts)) -le 6
+lab_check_quiet "timeout: output before it kept" has "tree: started a sleeping child"
+lab_check_quiet "timeout: installer removed" test ! -e "$d/inst.exe"
 
 # --- a process left behind by a successful installer is ended
 stage inst.exe
 rm -f "$d/mark-left"
 svc --run "$W\\inst.exe" --result "$W\\result.txt" --timeout 60 --args "leave 9 \"$W\\mark-left\""
-check "leftover: ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
-check "leftover: counted" grep -Eq 'leftover_processes_ended=[1-9]' "$res"
-check "leftover: the installer had started it" has "leave: left a sleeping child behind"
+lab_check_quiet "leftover: ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
+lab_check_quiet "leftover: counted" grep -Eq 'leftover_processes_ended=[1-9]' "$res"
+lab_check_quiet "leftover: the installer had started it" has "leave: left a sleeping child behind"
 
 # --- missing, refused and misplaced
 svc --run "$W\\absent.exe" --result "$W\\result.txt"
-check "missing installer: failed with ERROR_FILE_NOT_FOUND" \
+lab_check_quiet "missing installer: failed with ERROR_FILE_NOT_FOUND" \
 	first_like '^MUSTER-RESULT status=failed code=2 reason=the installer .*absent.exe is not there'
 n=0
 for bad in 'inst.exe' '\\srv\share\inst.exe' "$W\\..\\inst.exe" 'C:inst.exe' "$W\\inst.bat" \
 	"$W\\NUL.exe" "$W\\in*st.exe" "$W\\\\inst.exe" "$W\\inst.exe." '\\?\C:\windows\inst.exe'; do
 	n=$((n + 1))
 	svc --run "$bad" --result "$W\\result.txt"
-	check "--run $(printf %q "$bad") refused (ERROR_INVALID_PARAMETER)" \
+	lab_check_quiet "--run $(printf %q "$bad") refused (ERROR_INVALID_PARAMETER)" \
 		first_like '^MUSTER-RESULT status=failed code=87 reason=bad command line: --run'
 done
 stage inst.exe
 for args in "--timeout 0" "--timeout 12x" "--timeout 604801" "--bogus 1"; do
 	# shellcheck disable=SC2086 # split on purpose
 	svc --run "$W\\inst.exe" --result "$W\\result.txt" $args
-	check "$args refused (ERROR_INVALID_PARAMETER)" \
+	lab_check_quiet "$args refused (ERROR_INVALID_PARAMETER)" \
 		first_like '^MUSTER-RESULT status=failed code=87 reason=bad command line'
 	stage inst.exe
 done
 svc --run "$W\\inst.exe" --result 'result.txt'
-check "relative --result: exit 2" test "$rc" = 2
-check "relative --result: says why" grep -q -- '--result "result.txt" is not a local absolute path' "$tmp/err.txt"
-check "relative --result: no result anywhere" test ! -e "$d/result.txt"
+lab_check_quiet "relative --result: exit 2" test "$rc" = 2
+lab_check_quiet "relative --result: says why" grep -q -- '--result "result.txt" is not a local absolute path' "$tmp/err.txt"
+lab_check_quiet "relative --result: no result anywhere" test ! -e "$d/result.txt"
 svc --run "$W\\inst.exe" --result "$W\\inst.exe"
-check "--result = --run: exit 2" test "$rc" = 2
+lab_check_quiet "--result = --run: exit 2" test "$rc" = 2
 timeout 60 wine "$d/muster-svc.exe" --run "$W\\inst.exe" --result "$W\\result.txt" >/dev/null 2>"$tmp/err.txt"
 rc=$?
-check "without --console and without the SCM: exit 2" test "$rc" = 2
-check "without --console and without the SCM: says so" \
+lab_check_quiet "without --console and without the SCM: exit 2" test "$rc" = 2
+lab_check_quiet "without --console and without the SCM: says so" \
 	grep -q 'not started by the service control manager' "$tmp/err.txt"
 mkdir -p "$d/../elsewhere"
 cp "$childexe" "$d/../elsewhere/inst.exe"
 svc --run 'C:\windows\elsewhere\inst.exe' --result "$W\\result.txt" --args "print 0 x"
-check "installer outside our directory: run" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
-check "installer outside our directory: not removed" test -e "$d/../elsewhere/inst.exe"
-check "installer outside our directory: says so" has "installer_removed=no (not in muster-svc.exe's directory)"
+lab_check_quiet "installer outside our directory: run" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
+lab_check_quiet "installer outside our directory: not removed" test -e "$d/../elsewhere/inst.exe"
+lab_check_quiet "installer outside our directory: says so" has "installer_removed=no (not in muster-svc.exe's directory)"
 printf 'old result\n' >"$res.keep"
 stage inst.exe
 cp "$res.keep" "$res"
 timeout 60 wine "$d/muster-svc.exe" --console --run "$W\\inst.exe" --result "$W\\result.txt" \
 	--args "print 0 x" >/dev/null 2>&1
-check "an old result file is replaced" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
+lab_check_quiet "an old result file is replaced" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
 
 # --- MSI through msiexec
 if command -v wixl >/dev/null 2>&1; then
@@ -245,13 +234,13 @@ WXS
 	echo "installed by msiexec" >"$tmp/installed.txt"
 	if (cd "$tmp" && wixl -a x64 -o "$d/pkg ü.msi" t.wxs) >/dev/null 2>&1; then
 		svc --run "$W\\pkg ü.msi" --result "$W\\result.txt" --timeout 120
-		check "MSI: ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
-		check "MSI: msiexec installed its file" \
+		lab_check_quiet "MSI: ok" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
+		lab_check_quiet "MSI: msiexec installed its file" \
 			cmp "$WINEPREFIX/drive_c/ProgramData/MusterSvcTest/installed.txt" "$tmp/installed.txt"
-		check "MSI: the /l*v log is in the result" grep -Eq 'log=msiexec /l\*v bytes=[1-9]' "$res"
-		check "MSI: the log's text follows" has "InstallFiles"
-		check "MSI: the temporary log is gone" test ! -e "$res.msi.log"
-		check "MSI: package removed" test ! -e "$d/pkg ü.msi"
+		lab_check_quiet "MSI: the /l*v log is in the result" grep -Eq 'log=msiexec /l\*v bytes=[1-9]' "$res"
+		lab_check_quiet "MSI: the log's text follows" has "InstallFiles"
+		lab_check_quiet "MSI: the temporary log is gone" test ! -e "$res.msi.log"
+		lab_check_quiet "MSI: package removed" test ! -e "$d/pkg ü.msi"
 	else
 		echo "SKIP part: wixl could not build the test MSI"
 	fi
@@ -260,9 +249,9 @@ else
 fi
 head -c 20000 /dev/urandom >"$d/damaged.msi"
 svc --run "$W\\damaged.msi" --result "$W\\result.txt" --timeout 120
-check "damaged MSI: failed with a Windows Installer code" \
+lab_check_quiet "damaged MSI: failed with a Windows Installer code" \
 	first_like '^MUSTER-RESULT status=failed code=(1619|1620|1627) reason=.*\((ERROR_INSTALL_PACKAGE_[A-Z_]+|ERROR_FUNCTION_FAILED)\)$'
-check "damaged MSI: removed" test ! -e "$d/damaged.msi"
+lab_check_quiet "damaged MSI: removed" test ! -e "$d/damaged.msi"
 
 # --- as a real service
 tool() { timeout 60 wine "$d/tool.exe" "$@" 2>&1 | tr -d '\r'; }
@@ -279,29 +268,29 @@ svcrun() { # svcrun NAME BINPATH: create, start, wait until stopped; status in $
 
 stage inst.exe
 svcrun MusterSvcOk "$(binpath inst.exe "sleep 2 \\\"$W\\svc-mark\\\"")"
-check "service ok: created and started by the SCM" test ! -s "$tmp/start.txt"
-check "service ok: reported RUNNING" grep -Eq '^states=.*RUNNING' <<<"$st"
-check "service ok: STOPPED with win32 exit code 0" grep -qx 'state=STOPPED win32=0 specific=0' <<<"$st"
-check "service ok: result written" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
-check "service ok: the installer ran with its arguments" test -e "$d/svc-mark"
-check "service ok: installer removed" test ! -e "$d/inst.exe"
-check "service ok: deleted" sh -c "test -z \"\$(timeout 60 wine '$d/tool.exe' scm delete MusterSvcOk 2>&1)\""
+lab_check_quiet "service ok: created and started by the SCM" test ! -s "$tmp/start.txt"
+lab_check_quiet "service ok: reported RUNNING" grep -Eq '^states=.*RUNNING' <<<"$st"
+lab_check_quiet "service ok: STOPPED with win32 exit code 0" grep -qx 'state=STOPPED win32=0 specific=0' <<<"$st"
+lab_check_quiet "service ok: result written" first_is "MUSTER-RESULT status=ok code=0 reason=installed"
+lab_check_quiet "service ok: the installer ran with its arguments" test -e "$d/svc-mark"
+lab_check_quiet "service ok: installer removed" test ! -e "$d/inst.exe"
+lab_check_quiet "service ok: deleted" sh -c "test -z \"\$(timeout 60 wine '$d/tool.exe' scm delete MusterSvcOk 2>&1)\""
 
 stage inst.exe
 svcrun MusterSvcFail "$(binpath inst.exe "print 3 from-the-service")"
-check "service exit 3: STOPPED, ERROR_SERVICE_SPECIFIC_ERROR, specific 3" \
+lab_check_quiet "service exit 3: STOPPED, ERROR_SERVICE_SPECIFIC_ERROR, specific 3" \
 	grep -qx 'state=STOPPED win32=1066 specific=3' <<<"$st"
-check "service exit 3: result written" \
+lab_check_quiet "service exit 3: result written" \
 	first_is "MUSTER-RESULT status=failed code=3 reason=the installer exited with code 3"
-check "service exit 3: output captured without a console" has "stderr: from-the-service"
+lab_check_quiet "service exit 3: output captured without a console" has "stderr: from-the-service"
 tool scm delete MusterSvcFail >/dev/null
 
 svcrun MusterSvcBad "\"$W\\muster-svc.exe\" --run \"relative.exe\" --result \"$W\\result.txt\""
-check "service, bad --run: STOPPED, specific 87" grep -qx 'state=STOPPED win32=1066 specific=87' <<<"$st"
-check "service, bad --run: result says why" first_like '^MUSTER-RESULT status=failed code=87 reason=bad command line: --run "relative.exe"'
+lab_check_quiet "service, bad --run: STOPPED, specific 87" grep -qx 'state=STOPPED win32=1066 specific=87' <<<"$st"
+lab_check_quiet "service, bad --run: result says why" first_like '^MUSTER-RESULT status=failed code=87 reason=bad command line: --run "relative.exe"'
 tool scm delete MusterSvcBad >/dev/null
 svcrun MusterSvcNoRes "\"$W\\muster-svc.exe\" --run \"$W\\x.exe\" --result \"result.txt\""
-check "service, bad --result: STOPPED with win32 87" grep -qx 'state=STOPPED win32=87 specific=0' <<<"$st"
+lab_check_quiet "service, bad --result: STOPPED with win32 87" grep -qx 'state=STOPPED win32=87 specific=0' <<<"$st"
 tool scm delete MusterSvcNoRes >/dev/null
 
 stage inst.exe
@@ -309,13 +298,13 @@ rm -f "$d/mark-stop" "$d/mark-stop.child"
 tool scm create MusterSvcStop "$(binpath inst.exe "tree 8 \\\"$W\\mark-stop\\\"")" >/dev/null
 tool scm start MusterSvcStop >/dev/null
 sleep 2
-check "service stop: ControlService(STOP) accepted" sh -c "test -z \"\$(timeout 60 wine '$d/tool.exe' scm stop MusterSvcStop 2>&1)\""
+lab_check_quiet "service stop: ControlService(STOP) accepted" sh -c "test -z \"\$(timeout 60 wine '$d/tool.exe' scm stop MusterSvcStop 2>&1)\""
 st=$(tool scm wait MusterSvcStop 30)
-check "service stop: STOPPED, specific ERROR_CANCELLED" grep -qx 'state=STOPPED win32=1066 specific=1223' <<<"$st"
-check "service stop: result says so" \
+lab_check_quiet "service stop: STOPPED, specific ERROR_CANCELLED" grep -qx 'state=STOPPED win32=1066 specific=1223' <<<"$st"
+lab_check_quiet "service stop: result says so" \
 	first_like '^MUSTER-RESULT status=failed code=1223 reason=stopped by the service control manager'
-check "service stop: the installer had started its child" has "tree: started a sleeping child"
-check "service stop: installer removed" test ! -e "$d/inst.exe"
+lab_check_quiet "service stop: the installer had started its child" has "tree: started a sleeping child"
+lab_check_quiet "service stop: installer removed" test ! -e "$d/inst.exe"
 tool scm delete MusterSvcStop >/dev/null
 
 # --- the processes ended above must not have lived on: their marker files
@@ -323,11 +312,10 @@ tool scm delete MusterSvcStop >/dev/null
 wait_s=$((ts + 11 - $(date +%s)))
 [ "$wait_s" -gt 0 ] && sleep "$wait_s"
 sleep 8 # for the service stop case, started last
-check "timeout: the installer was ended" test ! -e "$d/mark-timeout"
-check "timeout: its child was ended too" test ! -e "$d/mark-timeout.child"
-check "leftover: the process left behind was ended" test ! -e "$d/mark-left"
-check "service stop: the installer was ended" test ! -e "$d/mark-stop"
-check "service stop: its child was ended too" test ! -e "$d/mark-stop.child"
+lab_check_quiet "timeout: the installer was ended" test ! -e "$d/mark-timeout"
+lab_check_quiet "timeout: its child was ended too" test ! -e "$d/mark-timeout.child"
+lab_check_quiet "leftover: the process left behind was ended" test ! -e "$d/mark-left"
+lab_check_quiet "service stop: the installer was ended" test ! -e "$d/mark-stop"
+lab_check_quiet "service stop: its child was ended too" test ! -e "$d/mark-stop.child"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+lab_check_summary

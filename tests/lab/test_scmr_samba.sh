@@ -14,7 +14,7 @@
 #      (MUSTER_UPDATE_GOLDEN=1 replaces them with this run's captures).
 #
 # Env: MUSTER_SRC, MUSTER_BUILD. Exit 0 pass, 77 skipped, 1 fail.
-# shellcheck disable=SC2317 # has() runs through check(), lab_user_cleanup from lab.sh's traps
+# shellcheck disable=SC2317 # has() runs through lab_check(), lab_user_cleanup from lab.sh's traps
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=${MUSTER_SRC:-$(cd "$here/../.." && pwd)}
@@ -29,23 +29,10 @@ if ! "$py" -c 'import impacket.dcerpc.v5.scmr, impacket.smbconnection' 2>/dev/nu
 	exit 77
 fi
 
-passed=0 failed=0
-check() { # check DESCRIPTION CMD...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passed=$((passed + 1))
-	else
-		echo "FAIL - $what"
-		failed=$((failed + 1))
-	fi
-}
 get() { sed -n "s/^$2=//p" "$1" | head -n1; } # get FILE KEY
 has() { grep -qF -- "$2" "$1"; }            # has FILE TEXT
 finish() {
-	echo "$passed passed, $failed failed"
-	((failed == 0))
+	lab_check_summary
 	exit
 }
 
@@ -63,12 +50,12 @@ if [[ ! -x $dump ]]; then
 		"$src"/common/{buf,cursor,muster,text}.c 2>"$work/cc.err" ||
 		{ cat "$work/cc.err" >&2; }
 fi
-check "rpc_dump is there ($dump)" test -x "$dump"
+lab_check "rpc_dump is there ($dump)" test -x "$dump"
 [[ -x $dump ]] || finish
 
 # --- a Samba host with an administrator (root) and an ordinary user -------------
-lab_init 1 >/dev/null 2>&1 || { echo "FAIL - lab_init"; failed=$((failed + 1)); finish; }
-check "smbd starts" lab_start_smbd 1 LABSMB1 LABGRP
+lab_init 1 >/dev/null 2>&1 || { echo "FAIL - lab_init"; LAB_FAILED=$((LAB_FAILED + 1)); finish; }
+lab_check "smbd starts" lab_start_smbd 1 LABSMB1 LABGRP
 ip=$(lab_ip 1)
 (umask 077 && openssl rand -hex 12 >"$work/pass") # a throwaway lab password, never in argv
 # The host's /tmp is its own: hand the password over on stdin.
@@ -76,40 +63,40 @@ ip=$(lab_ip 1)
 lab_exec 1 sh -c 'read -r p && useradd -M labuser &&
 	printf "%s\n%s\n" "$p" "$p" | smbpasswd -s -a labuser >/dev/null &&
 	printf "%s\n%s\n" "$p" "$p" | smbpasswd -s -a root >/dev/null' <"$work/pass"
-check "Samba users root and labuser exist" test $? -eq 0
+lab_check "Samba users root and labuser exist" test $? -eq 0
 
 # --- (a) impacket captures real replies ------------------------------------------
 cap=$work/cap
 mkdir -p "$cap"
 lab_sensor_exec timeout 120 "$py" "$src/tests/tools/scmr_oracle.py" capture "$ip" root "$work/pass" "$cap" \
 	>"$work/cap-admin.txt" 2>&1
-check "impacket captured the administrator's calls" test -s "$cap/samba-close-scm.bin"
+lab_check "impacket captured the administrator's calls" test -s "$cap/samba-close-scm.bin"
 lab_sensor_exec timeout 120 "$py" "$src/tests/tools/scmr_oracle.py" capture "$ip" labuser "$work/pass" "$cap" \
 	denied >"$work/cap-user.txt" 2>&1
-check "impacket captured the ordinary user's OpenSCManagerW" test -s "$cap/samba-open-scm-denied.bin"
+lab_check "impacket captured the ordinary user's OpenSCManagerW" test -s "$cap/samba-open-scm-denied.bin"
 "$dump" replies "$cap" >"$work/ours.txt" 2>&1
 "$py" "$src/tests/tools/scmr_oracle.py" replies "$cap" >"$work/impacket.txt" 2>&1
-check "our decoding of $(find "$cap" -name '*.bin' | wc -l) replies equals impacket's ($(wc -l <"$work/impacket.txt") keys)" \
+lab_check "our decoding of $(find "$cap" -name '*.bin' | wc -l) replies equals impacket's ($(wc -l <"$work/impacket.txt") keys)" \
 	diff -u "$work/impacket.txt" "$work/ours.txt"
 o=$work/ours.txt
-check "bind_ack accepts svcctl, fragments 4280/4280" \
+lab_check "bind_ack accepts svcctl, fragments 4280/4280" \
 	test "$(get "$o" bind-ack.result)/$(get "$o" bind-ack.max_xmit)/$(get "$o" bind-ack.max_recv)" == 0/4280/4280
-check "a bind to another interface: provider_rejection, abstract syntax not supported" \
+lab_check "a bind to another interface: provider_rejection, abstract syntax not supported" \
 	test "$(get "$o" bind-unknown-if.result)/$(get "$o" bind-unknown-if.reason)" == 2/1
-check "OpenSCManagerW as root: a handle, ERROR_SUCCESS" \
+lab_check "OpenSCManagerW as root: a handle, ERROR_SUCCESS" \
 	test "$(get "$o" open-scm.werror)" == 0 -a "$(get "$o" open-scm.handle)" != "$(printf '0%.0s' {1..40})"
-check "OpenSCManagerW(CREATE_SERVICE) as labuser: ERROR_ACCESS_DENIED in the stub" \
+lab_check "OpenSCManagerW(CREATE_SERVICE) as labuser: ERROR_ACCESS_DENIED in the stub" \
 	test "$(get "$o" open-scm-denied.fault)/$(get "$o" open-scm-denied.werror)" == 0x00000000/5
-check "OpenServiceW(Spooler): ERROR_SUCCESS" test "$(get "$o" open-service.werror)" == 0
-check "OpenServiceW of a missing name: ERROR_SERVICE_DOES_NOT_EXIST" \
+lab_check "OpenServiceW(Spooler): ERROR_SUCCESS" test "$(get "$o" open-service.werror)" == 0
+lab_check "OpenServiceW of a missing name: ERROR_SERVICE_DOES_NOT_EXIST" \
 	test "$(get "$o" open-service-missing.werror)" == 1060
-check "QueryServiceStatus(Spooler): stopped, type 0x110" \
+lab_check "QueryServiceStatus(Spooler): stopped, type 0x110" \
 	test "$(get "$o" query-status.state)/$(get "$o" query-status.type)" == 1/272
-check "CreateServiceW: Samba answers with the fault nca_s_op_rng_error" \
+lab_check "CreateServiceW: Samba answers with the fault nca_s_op_rng_error" \
 	test "$(get "$o" create-service.fault)" == 0x1c010002
-check "REnumServicesStatusW(9000 bytes): 3 fragments reassembled, 4 services" \
+lab_check "REnumServicesStatusW(9000 bytes): 3 fragments reassembled, 4 services" \
 	test "$(get "$o" enum-services.fragments)/$(get "$o" enum-services.buf_len)/$(get "$o" enum-services.returned)" == 3/9000/4
-check "CloseServiceHandle: zeroed handle, ERROR_SUCCESS" \
+lab_check "CloseServiceHandle: zeroed handle, ERROR_SUCCESS" \
 	test "$(get "$o" close-scm.werror)/$(get "$o" close-scm.handle)" == "0/$(printf '0%.0s' {1..40})"
 
 # --- (b) our client against the real server, through impacket's SMB client ------
@@ -128,24 +115,24 @@ live() { # live USER MODE OUT
 }
 live root admin "$work/live-admin.txt"
 l=$work/live-admin.txt
-check "our rpc_bind to Samba's svcctl" test "$(get "$l" bind)" == ok
-check "our OpenSCManagerW as root" test "$(get "$l" open_scm)" == ok
-check "our OpenServiceW sent in 64-byte fragments is answered" test "$(get "$l" open_service_fragmented)" == ok
-check "our QueryServiceStatus: Spooler STOPPED" test "$(get "$l" query_status.state)" == STOPPED
-check "missing service -> not found, named" has "$l" "open_service_missing.msg=OpenServiceW: ERROR_SERVICE_DOES_NOT_EXIST (1060)"
-check "CreateServiceW -> network error with the fault named" \
+lab_check "our rpc_bind to Samba's svcctl" test "$(get "$l" bind)" == ok
+lab_check "our OpenSCManagerW as root" test "$(get "$l" open_scm)" == ok
+lab_check "our OpenServiceW sent in 64-byte fragments is answered" test "$(get "$l" open_service_fragmented)" == ok
+lab_check "our QueryServiceStatus: Spooler STOPPED" test "$(get "$l" query_status.state)" == STOPPED
+lab_check "missing service -> not found, named" has "$l" "open_service_missing.msg=OpenServiceW: ERROR_SERVICE_DOES_NOT_EXIST (1060)"
+lab_check "CreateServiceW -> network error with the fault named" \
 	has "$l" "create_service.msg=CreateServiceW: the server answered with fault nca_s_op_rng_error (0x1c010002)"
-check "a 9020-byte reply in three fragments reassembled by rpc_call" \
+lab_check "a 9020-byte reply in three fragments reassembled by rpc_call" \
 	test "$(get "$l" enum_services)/$(get "$l" enum_services.reply_len)" == ok/9020
-check "the connection still works after the fault (close of both handles)" \
+lab_check "the connection still works after the fault (close of both handles)" \
 	test "$(get "$l" close_service)/$(get "$l" close_scm)" == ok/ok
 live labuser denied "$work/live-denied.txt"
 l=$work/live-denied.txt
-check "our OpenSCManagerW(CREATE_SERVICE) as labuser -> not permitted" \
+lab_check "our OpenSCManagerW(CREATE_SERVICE) as labuser -> not permitted" \
 	test "$(get "$l" open_scm_create)" == "not permitted"
-check "... and the message names remote UAC and LocalAccountTokenFilterPolicy" \
+lab_check "... and the message names remote UAC and LocalAccountTokenFilterPolicy" \
 	has "$l" "remote UAC: set LocalAccountTokenFilterPolicy=1"
-check "labuser may still connect and enumerate" test "$(get "$l" open_scm_connect)" == ok
+lab_check "labuser may still connect and enumerate" test "$(get "$l" open_scm_connect)" == ok
 
 # --- (c) the golden replies --------------------------------------------------------
 golden=$src/tests/data/dcerpc
@@ -155,11 +142,11 @@ if [[ -n ${MUSTER_UPDATE_GOLDEN:-} ]]; then
 else
 	"$dump" replies "$golden" >"$work/golden.txt" 2>&1
 	# Handles are random per run; every other key must agree.
-	check "the golden replies decode as this run's (handles aside)" \
+	lab_check "the golden replies decode as this run's (handles aside)" \
 		diff -u <(grep -v '\.handle=' "$work/golden.txt") <(grep -v '\.handle=' "$o")
 fi
 
 for f in "$work"/live-*.txt "$work"/cap-*.txt; do
-	((failed == 0)) || { echo "--- $f"; sed 's/^/  | /' "$f"; }
+	((LAB_FAILED == 0)) || { echo "--- $f"; sed 's/^/  | /' "$f"; }
 done
 finish

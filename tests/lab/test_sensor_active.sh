@@ -25,18 +25,6 @@ if [[ ! -x $sensor ]]; then
 	exit 77
 fi
 
-passed=0 failed=0
-check() { # check DESCRIPTION CMD...: one line per check
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passed=$((passed + 1))
-	else
-		echo "FAIL - $what"
-		failed=$((failed + 1))
-	fi
-}
 t0=$SECONDS
 work=$(mktemp -d /tmp/sensor-active.XXXXXX)
 [[ -n ${KEEP_WORK:-} ]] && echo "# work dir $work"
@@ -80,7 +68,7 @@ lab_sensor_exec "$sensor" -i "$LAB_SENSOR_IF" --active --sweep --duration 60 --u
 	--json --db "$work/sensor.db" --stats >"$work/run1.json" 2>"$work/run1.err"
 rc=$?
 echo "# run 1 took $((SECONDS - t1)) s"
-check "sensor run 1 exits 0" test "$rc" -eq 0
+lab_check "sensor run 1 exits 0" test "$rc" -eq 0
 
 truth=$work/truth.tsv
 kind_of() {
@@ -155,20 +143,20 @@ EOF
 python3 "$work/compare.py" "$work/run1.json" "$truth" >"$work/cmp1.txt"
 cat_fail() { grep -v ' checked$' "$1" | head -20 | sed 's/^/#   /'; }
 nfound=$(cut -f3 "$truth" | grep -cFf - "$work/run1.json")
-check "recall: all $N hosts found ($nfound)" test "$nfound" -eq "$N"
-check "every expectation met ($(tail -n1 "$work/cmp1.txt"))" \
+lab_check "recall: all $N hosts found ($nfound)" test "$nfound" -eq "$N"
+lab_check "every expectation met ($(tail -n1 "$work/cmp1.txt"))" \
 	test "$(grep -vc ' checked$' "$work/cmp1.txt")" -eq 0
 cat_fail "$work/cmp1.txt"
-check "SSH banners: ${#SSH_HOSTS[@]} parsed" \
+lab_check "SSH banners: ${#SSH_HOSTS[@]} parsed" \
 	grep -qx "active_ssh_banners=${#SSH_HOSTS[@]}" "$work/run1.err"
-check "SMB challenges: ${#SMB_HOSTS[@]} parsed" \
+lab_check "SMB challenges: ${#SMB_HOSTS[@]} parsed" \
 	grep -qx "active_smb_challenges=${#SMB_HOSTS[@]}" "$work/run1.err"
-check "no reply failed to parse" grep -qx "active_bad_replies=0" "$work/run1.err"
-check "no host was probed twice in one run" \
+lab_check "no reply failed to parse" grep -qx "active_bad_replies=0" "$work/run1.err"
+lab_check "no host was probed twice in one run" \
 	grep -qx "active_hosts_probed=$N" "$work/run1.err"
 lab_sensor_exec "$sensor" hosts --json --db "$work/sensor.db" >"$work/store.json" 2>/dev/null
 python3 "$work/compare.py" "$work/store.json" "$truth" >"$work/cmp-store.txt"
-check "the store holds the same facts ($(tail -n1 "$work/cmp-store.txt"))" \
+lab_check "the store holds the same facts ($(tail -n1 "$work/cmp-store.txt"))" \
 	test "$(grep -vc ' checked$' "$work/cmp-store.txt")" -eq 0
 cat_fail "$work/cmp-store.txt"
 
@@ -186,19 +174,19 @@ rc=$?
 sleep 0.5
 kill "$tcpd" 2>/dev/null
 wait "$tcpd" 2>/dev/null
-check "sensor run 2 exits 0" test "$rc" -eq 0
-check "denied addresses and MAC are not reported" \
+lab_check "sensor run 2 exits 0" test "$rc" -eq 0
+lab_check "denied addresses and MAC are not reported" \
 	bash -c "! grep -qi -e '\"$(lab_mac 1)\"' -e '\"$(lab_mac 2)\"' -e '\"$deny_mac\"' '$work/run2.json'"
-check "the other $((N - 3)) hosts are" test "$(wc -l <"$work/run2.json")" -ge $((N - 3))
+lab_check "the other $((N - 3)) hosts are" test "$(wc -l <"$work/run2.json")" -ge $((N - 3))
 sent_to() { # packets the sensor sent to IP (ARP asking for it, or IP to it)
 	lab_sensor_exec tcpdump -nn -r "$work/run2.pcap" "arp dst host $1 or dst host $1" 2>/dev/null | wc -l
 }
-check "not one packet to the denied addresses" \
+lab_check "not one packet to the denied addresses" \
 	test "$(($(sent_to "$(lab_ip 1)") + $(sent_to "$(lab_ip 2)")))" -eq 0
-check "nothing to the denied MAC's host but the sweep's broadcast ARP request" \
+lab_check "nothing to the denied MAC's host but the sweep's broadcast ARP request" \
 	test "$(lab_sensor_exec tcpdump -nn -r "$work/run2.pcap" \
 		"(ip and dst host $(lab_ip 11)) or ether dst $deny_mac" 2>/dev/null | wc -l)" -eq 0
-check "hosts outside the filters were probed" grep -q '"port":22' "$work/run2.json"
+lab_check "hosts outside the filters were probed" grep -q '"port":22' "$work/run2.json"
 
 # --- run 3: no sweep: hosts seen passively get their round ---------------------
 # Hosts 5 (sshd) and 12 (smbd) speak first (a ping makes them ARP for the
@@ -212,12 +200,12 @@ for i in 5 12; do
 	lab_exec_net "$i" ping -c 1 -W 1 "$LAB_SENSOR_IP" >/dev/null 2>&1
 done
 wait "$spid"
-check "sensor run 3 exits 0" test $? -eq 0
+lab_check "sensor run 3 exits 0" test $? -eq 0
 recheck=$(sed -n 's/^active_arp_recheck_sent=//p' "$work/run3.err")
-check "passively seen hosts get a unicast ARP re-check ($recheck)" test "${recheck:-0}" -ge 2
-check "... and their round: SSH banner of host 5, SMB facts of host 12" \
+lab_check "passively seen hosts get a unicast ARP re-check ($recheck)" test "${recheck:-0}" -ge 2
+lab_check "... and their round: SSH banner of host 5, SMB facts of host 12" \
 	bash -c "grep -q 'lab-h5\"' '$work/run3.json' && grep -q '\"netbios_name\":\"$(smb_name 12)\"' '$work/run3.json'"
-check "no sweep without --sweep" grep -qx "active_arp_sweep_sent=0" "$work/run3.err"
+lab_check "no sweep without --sweep" grep -qx "active_arp_sweep_sent=0" "$work/run3.err"
 
 # --- run 4: bad servers cost one timeout ---------------------------------------
 # Host 27 now answers garbage on 22, accepts and never speaks on 445, and
@@ -255,25 +243,24 @@ lab_sensor_exec "$sensor" -i "$LAB_SENSOR_IF" --active --sweep --duration 30 --u
 	--log-level warn >"$work/run4.json" 2>"$work/run4.err"
 rc=$?
 took=$((SECONDS - t4))
-check "sensor run 4 exits 0 in ${took} s (probe timeout 2 s)" test "$rc" -eq 0 -a "$took" -le 6
-check "the bad host is reported with its three open ports" python3 -c "
+lab_check "sensor run 4 exits 0 in ${took} s (probe timeout 2 s)" test "$rc" -eq 0 -a "$took" -le 6
+lab_check "the bad host is reported with its three open ports" python3 -c "
 import json, sys
 h = [json.loads(l) for l in open('$work/run4.json') if l.strip()]
 h = [x for x in h if '$bad_ip' in x.get('ipv4', [])]
 ports = sorted(s['port'] for s in h[0].get('services', [])) if h else []
 sys.exit(0 if ports == [22, 80, 445] and not any(s.get('banner') for s in h[0]['services']) else 1)"
-check "garbage counted as a bad reply, the silent one as a timeout" \
+lab_check "garbage counted as a bad reply, the silent one as a timeout" \
 	bash -c "grep -qx 'active_bad_replies=[1-9][0-9]*' '$work/run4.err' &&
 		grep -qx 'active_tcp_timeouts=1' '$work/run4.err'"
 
 # --- refusals ---------------------------------------------------------------------
-check "usage: a bad CIDR is refused (exit 2)" \
+lab_check "usage: a bad CIDR is refused (exit 2)" \
 	bash -c "'$sensor' -i lo --active --allow 10.0.0.300/8 --duration 1 >/dev/null 2>&1; test \$? -eq 2"
-check "usage: a bad MAC prefix is refused (exit 2)" \
+lab_check "usage: a bad MAC prefix is refused (exit 2)" \
 	bash -c "'$sensor' -i lo --active --deny-mac zz:00 --duration 1 >/dev/null 2>&1; test \$? -eq 2"
-check "usage: --active with -r is refused (exit 2)" \
+lab_check "usage: --active with -r is refused (exit 2)" \
 	bash -c "'$sensor' -r /dev/null --active >/dev/null 2>&1; test \$? -eq 2"
 
 echo "# total $((SECONDS - t0)) s"
-echo "$passed passed, $failed failed"
-((failed == 0))
+lab_check_summary

@@ -31,13 +31,8 @@ if ! id nobody >/dev/null 2>&1; then
 	exit 77
 fi
 
-passed=0 failed=0
-ok() { echo "ok - $*"; passed=$((passed + 1)); }
-bad() { echo "FAIL - $*"; failed=$((failed + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 finish() {
-	echo "$passed passed, $failed failed"
-	((failed == 0)) && exit 0
+	lab_check_summary && exit 0
 	exit 1
 }
 
@@ -59,7 +54,7 @@ lab_sensor_exec "$server" --db "$sdb" serve --listen 127.0.0.1:0 \
 	--port-file "$LAB_DIR/server.port" >"$LAB_DIR/log/server.log" 2>&1 &
 for _ in $(seq 50); do [[ -s $LAB_DIR/server.port ]] && break; sleep 0.1; done
 port=$(cat "$LAB_DIR/server.port" 2>/dev/null)
-check "muster-server listens on the sensor namespace's loopback" test -n "$port"
+lab_check "muster-server listens on the sensor namespace's loopback" test -n "$port"
 
 cat >"$conf" <<CONF
 # the lab's sensor
@@ -97,35 +92,35 @@ stored() { [[ $(sqlite3 -cmd '.timeout 500' "$db" "select count(*) from hosts wh
 wait_stored() { for _ in $(seq 40); do stored "$1" && return 0; sleep 0.1; done; return 1; }
 hello() { lab_exec_net "$1" arping -q -U -c1 -I "$(lab_if "$1")" "$(lab_ip "$1")" >/dev/null 2>&1; }
 
-check "starts from its configuration" start
+lab_check "starts from its configuration" start
 status() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
-check "runs as its own user (uid 65534), not root" test "$(status Uid)" = 65534
-check "holds CAP_NET_RAW and nothing else (CapEff 0000000000002000)" \
+lab_check "runs as its own user (uid 65534), not root" test "$(status Uid)" = 65534
+lab_check "holds CAP_NET_RAW and nothing else (CapEff 0000000000002000)" \
 	test "$(status CapEff)" = 0000000000002000
-check "permitted set is CAP_NET_RAW only" test "$(status CapPrm)" = 0000000000002000
-check "bounding set is empty" test "$(status CapBnd)" = 0000000000000000
-check "no_new_privs is set" test "$(status NoNewPrivs)" = 1
+lab_check "permitted set is CAP_NET_RAW only" test "$(status CapPrm)" = 0000000000002000
+lab_check "bounding set is empty" test "$(status CapBnd)" = 0000000000000000
+lab_check "no_new_privs is set" test "$(status NoNewPrivs)" = 1
 
 # The active half: its ARP sweep finds host 4, which has not said a word.
-check "the service's ARP sweep finds a silent host" wait_stored "$(lab_mac 4)"
+lab_check "the service's ARP sweep finds a silent host" wait_stored "$(lab_mac 4)"
 hello 1
-check "a host's gratuitous ARP reaches the store" wait_stored "$(lab_mac 1)"
+lab_check "a host's gratuitous ARP reaches the store" wait_stored "$(lab_mac 1)"
 
 # A bad configuration: refused with file:line, the old one kept.
 cp "$conf" "$conf.good"
 printf '[sensor]\ninterfaces = %s\nmax_hosts = lots\n' "$LAB_SENSOR_IF" >"$conf"
 kill -HUP "$pid"
 sleep 0.5
-check "a bad config on SIGHUP is refused with file:line" grep -q "$conf:3: " "$log"
-check "the sensor keeps running after a refused reload" kill -0 "$pid"
+lab_check "a bad config on SIGHUP is refused with file:line" grep -q "$conf:3: " "$log"
+lab_check "the sensor keeps running after a refused reload" kill -0 "$pid"
 hello 2
-check "and keeps capturing with the old configuration" wait_stored "$(lab_mac 2)"
+lab_check "and keeps capturing with the old configuration" wait_stored "$(lab_mac 2)"
 
 # A good one is taken.
 sed 's/log_level = debug/log_level = info/' "$conf.good" >"$conf"
 kill -HUP "$pid"
 sleep 0.5
-check "a good config on SIGHUP is taken (2 reloads, 1 refused)" \
+lab_check "a good config on SIGHUP is taken (2 reloads, 1 refused)" \
 	test "$(grep -c 'event=reload ' "$log"):$(grep -c 'event=reload-refused' "$log")" = 2:1
 
 # The interface goes down and comes back: picked up again.
@@ -134,8 +129,8 @@ sleep 1
 lab_sensor_exec ip link set "$LAB_SENSOR_IF" up
 sleep 2.5
 hello 3
-check "the capture noticed the interface going away" grep -q "event=capture-stop iface=$LAB_SENSOR_IF" "$log"
-check "an interface that went down and came back is captured again" wait_stored "$(lab_mac 3)"
+lab_check "the capture noticed the interface going away" grep -q "event=capture-stop iface=$LAB_SENSOR_IF" "$log"
+lab_check "an interface that went down and came back is captured again" wait_stored "$(lab_mac 3)"
 
 # kill -9, many times: the store stays intact and nothing confirmed is lost.
 before=$(sqlite3 -cmd '.timeout 500' "$db" "select count(*) from hosts")
@@ -147,12 +142,12 @@ for i in $(seq 20); do
 	sleep 0.$((RANDOM % 5))
 done
 sleep 0.5
-check "restarts after 20 x kill -9" kill -0 "$pid"
-check "the store passes integrity_check" test "$(sqlite3 "$db" 'pragma integrity_check')" = ok
+lab_check "restarts after 20 x kill -9" kill -0 "$pid"
+lab_check "the store passes integrity_check" test "$(sqlite3 "$db" 'pragma integrity_check')" = ok
 after=$(sqlite3 -cmd '.timeout 500' "$db" "select count(*) from hosts")
-check "no stored host lost ($before before, $after after)" test "$after" -ge "$before"
+lab_check "no stored host lost ($before before, $after after)" test "$after" -ge "$before"
 hello 4
-check "capturing resumed after the kills" wait_stored "$(lab_mac 4)"
+lab_check "capturing resumed after the kills" wait_stored "$(lab_mac 4)"
 
 # Reporting: every stored host reached the server, once.
 on_server() { "$server" --db "$sdb" computers --status all --json 2>/dev/null; }
@@ -162,8 +157,8 @@ for _ in $(seq 50); do
 done
 n_srv=$(on_server | grep -o '"mac":"[^"]*"' | sort | uniq | wc -l)
 n_dup=$(on_server | grep -o '"mac":"[^"]*"' | sort | uniq -d | wc -l)
-check "every stored host reached the server ($n_srv of $after)" test "$n_srv" -ge "$after"
-check "none twice" test "$n_dup" -eq 0
+lab_check "every stored host reached the server ($n_srv of $after)" test "$n_srv" -ge "$after"
+lab_check "none twice" test "$n_dup" -eq 0
 # Managed status back: host 1 is imported as managed elsewhere; the sensor
 # fetches the status (status_interval 2s) and answers locally.
 printf 'hostname,mac,group\nws-one,%s,All/Imported\n' "$(lab_mac 1)" >"$LAB_DIR/managed.csv"
@@ -173,19 +168,19 @@ for _ in $(seq 40); do
 	[[ $(local_status --managed "$(lab_mac 1)") == 1 ]] && break
 	sleep 0.25
 done
-check "hosts --managed lists the host the server manages" \
+lab_check "hosts --managed lists the host the server manages" \
 	test "$(local_status --managed "$(lab_mac 1)")" = 1
-check "hosts --unmanaged leaves it out" test "$(local_status --unmanaged "$(lab_mac 1)")" = 0
-check "hosts --unmanaged lists the others" test "$(local_status --unmanaged "$(lab_mac 2)")" = 1
+lab_check "hosts --unmanaged leaves it out" test "$(local_status --unmanaged "$(lab_mac 1)")" = 0
+lab_check "hosts --unmanaged lists the others" test "$(local_status --unmanaged "$(lab_mac 2)")" = 1
 
 # grep -f: the token never appears in a command line of the test itself.
-check "the token is in no log" bash -c "! grep -qFf '$token' '$log' '$LAB_DIR/log/server.log'"
-check "the token is in no command line" \
+lab_check "the token is in no log" bash -c "! grep -qFf '$token' '$log' '$LAB_DIR/log/server.log'"
+lab_check "the token is in no command line" \
 	bash -c "! cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' '\\n' | grep -qFf '$token'"
 
 kill -TERM "$pid"
 rc=0
 for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-check "SIGTERM stops it" bash -c "! kill -0 $pid 2>/dev/null"
-check "and it said so (event=stopped)" grep -q 'event=stopped' "$log"
+lab_check "SIGTERM stops it" bash -c "! kill -0 $pid 2>/dev/null"
+lab_check "and it said so (event=stopped)" grep -q 'event=stopped' "$log"
 finish

@@ -16,6 +16,8 @@ set -u
 
 src=${MUSTER_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${MUSTER_BUILD:-$src/build}
+# shellcheck source=tests/lab/lab.sh
+. "$src/tests/lab/lab.sh" # lab_check only: no lab here
 srv=$build/server/muster-server
 for tool in python3 curl sqlite3 jq cc pkg-config; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
@@ -46,19 +48,6 @@ cleanup() {
 trap cleanup EXIT INT TERM
 cd "$tmp" || exit 1
 
-pass=0
-fail=0
-check() { # check NAME COMMAND...: one line per check
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		echo "ok   - $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL - $name"
-		fail=$((fail + 1))
-	fi
-}
 
 # --- the driver: the CMake target if there is one, else built here against the libraries
 driver=$build/tests/report_driver
@@ -122,26 +111,26 @@ port=$(free_port)
 dpid=$!
 pids+=($dpid)
 sleep 5 # the whole capture happens with the server down
-check "(a) outbox holds every host while the server is down" \
+lab_check_quiet "(a) outbox holds every host while the server is down" \
 	eq "$(sqlite3 a-sensor.db 'SELECT count(*) FROM outbox' 2>/dev/null)" "$N"
-check "(a) nothing acknowledged while the server is down" \
+lab_check_quiet "(a) nothing acknowledged while the server is down" \
 	eq "$(sqlite3 a-sensor.db 'SELECT count(*) FROM reported' 2>/dev/null)" 0
-check "(a) server starts" start_server "$db" "$port" a-server.log
+lab_check_quiet "(a) server starts" start_server "$db" "$port" a-server.log
 wait $dpid
 rc=$?
 line=$(tail -n 1 a.out)
-check "(a) driver finishes (rc=$rc)" eq "$rc" 0
-check "(a) retried while the server was down" ge "$(grep -c 'event=report-retry' a.log)" 1
-check "(a) server has every host ($(count_computers "$db")/$N)" eq "$(count_computers "$db")" "$N"
-check "(a) no duplicate MACs" eq "$(dup_macs "$db")" 0
-check "(a) each host applied exactly once (hosts_upserted=$(metric "$port" muster_hosts_upserted_total))" \
+lab_check_quiet "(a) driver finishes (rc=$rc)" eq "$rc" 0
+lab_check_quiet "(a) retried while the server was down" ge "$(grep -c 'event=report-retry' a.log)" 1
+lab_check_quiet "(a) server has every host ($(count_computers "$db")/$N)" eq "$(count_computers "$db")" "$N"
+lab_check_quiet "(a) no duplicate MACs" eq "$(dup_macs "$db")" 0
+lab_check_quiet "(a) each host applied exactly once (hosts_upserted=$(metric "$port" muster_hosts_upserted_total))" \
 	eq "$(metric "$port" muster_hosts_upserted_total)" "$N"
-check "(a) sensor store: all acknowledged, nothing pending" \
+lab_check_quiet "(a) sensor store: all acknowledged, nothing pending" \
 	eq "$(field acked "$line"):$(field pending "$line"):$(field inflight "$line")" "$N:0:0"
-check "(a) status back: 10 managed, $((N - 10)) unmanaged ($line)" \
+lab_check_quiet "(a) status back: 10 managed, $((N - 10)) unmanaged ($line)" \
 	eq "$(field managed "$line"):$(field unmanaged "$line"):$(field unknown "$line")" "10:$((N - 10)):0"
-check "(a) token never logged" eq "$(grep -c -F "$(cat a.token)" a.log a-server.log | awk -F: '{s+=$2} END {print s}')" 0
-check "(a) bodies were gzip" ge "$(metric "$port" muster_gzip_bodies_total)" 1
+lab_check_quiet "(a) token never logged" eq "$(grep -c -F "$(cat a.token)" a.log a-server.log | awk -F: '{s+=$2} END {print s}')" 0
+lab_check_quiet "(a) bodies were gzip" ge "$(metric "$port" muster_gzip_bodies_total)" 1
 
 # ===== (b) flaky proxy: 500s, hangs, dropped answers
 N=2000
@@ -150,7 +139,7 @@ db=$tmp/b-server.db
 "$srv" --db "$db" sensor add sensor-b >b.token 2>/dev/null
 chmod 600 b.token
 port=$(free_port)
-check "(b) server starts" start_server "$db" "$port" b-server.log
+lab_check_quiet "(b) server starts" start_server "$db" "$port" b-server.log
 python3 "$src/tests/tools/flaky_proxy.py" "$port" b-proxy.port --seed 7 --p500 0.25 \
 	--phang 0.15 --pdrop 0.15 --hang 2.5 --log b-proxy.log &
 pids+=($!)
@@ -161,20 +150,20 @@ pport=$(cat b-proxy.port 2>/dev/null)
 	--retry-max-ms 800 --status-ms 2000 --until-idle --max-seconds 300 >b.out 2>b.log
 rc=$?
 line=$(tail -n 1 b.out)
-check "(b) driver finishes through the proxy (rc=$rc)" eq "$rc" 0
-check "(b) the proxy answered 500" ge "$(grep -c ' 500$' b-proxy.log)" 1
-check "(b) the proxy hung past the timeout" ge "$(grep -c ' hang$' b-proxy.log)" 1
-check "(b) the proxy dropped applied answers" ge "$(grep -c '^POST .* drop$' b-proxy.log)" 1
-check "(b) server has every host ($(count_computers "$db")/$N)" eq "$(count_computers "$db")" "$N"
-check "(b) no duplicate MACs" eq "$(dup_macs "$db")" 0
-check "(b) every change arrived ($K hosts with their second name)" \
+lab_check_quiet "(b) driver finishes through the proxy (rc=$rc)" eq "$rc" 0
+lab_check_quiet "(b) the proxy answered 500" ge "$(grep -c ' 500$' b-proxy.log)" 1
+lab_check_quiet "(b) the proxy hung past the timeout" ge "$(grep -c ' hang$' b-proxy.log)" 1
+lab_check_quiet "(b) the proxy dropped applied answers" ge "$(grep -c '^POST .* drop$' b-proxy.log)" 1
+lab_check_quiet "(b) server has every host ($(count_computers "$db")/$N)" eq "$(count_computers "$db")" "$N"
+lab_check_quiet "(b) no duplicate MACs" eq "$(dup_macs "$db")" 0
+lab_check_quiet "(b) every change arrived ($K hosts with their second name)" \
 	eq "$("$srv" --db "$db" computers --json | grep -c -- '-v1"')" "$K"
 dups=$(metric "$port" 'muster_reports_total{result="duplicate"}')
 ups=$(metric "$port" muster_hosts_upserted_total)
-check "(b) replays after dropped answers were duplicates ($dups), not applied again" ge "$dups" 1
-check "(b) no host applied twice: $N <= hosts_upserted=$ups <= $((N + K))" \
+lab_check_quiet "(b) replays after dropped answers were duplicates ($dups), not applied again" ge "$dups" 1
+lab_check_quiet "(b) no host applied twice: $N <= hosts_upserted=$ups <= $((N + K))" \
 	test "$ups" -ge $N -a "$ups" -le $((N + K))
-check "(b) sensor store: all acknowledged, nothing pending ($line)" \
+lab_check_quiet "(b) sensor store: all acknowledged, nothing pending ($line)" \
 	eq "$(field acked "$line"):$(field pending "$line"):$(field inflight "$line"):$(field failed "$line")" "$N:0:0:0"
 
 # ===== (c) kill -9 of the driver 20 times while reporting
@@ -183,7 +172,7 @@ db=$tmp/c-server.db
 "$srv" --db "$db" sensor add sensor-c >c.token 2>/dev/null
 chmod 600 c.token
 port=$(free_port)
-check "(c) server starts" start_server "$db" "$port" c-server.log
+lab_check_quiet "(c) server starts" start_server "$db" "$port" c-server.log
 : >c-acked.txt
 integrity_ok=0
 resumed_ok=0
@@ -204,27 +193,26 @@ for k in $(seq 20); do
 	[ "$now" -ge "$prev" ] && resumed_ok=$((resumed_ok + 1))
 	prev=$now
 done
-check "(c) store passes integrity_check after each of 20 kills ($integrity_ok/20)" eq "$integrity_ok" 20
-check "(c) acknowledged hosts never go backwards across kills ($resumed_ok/20)" eq "$resumed_ok" 20
-check "(c) some hosts were acknowledged between kills ($prev)" ge "$prev" 1
+lab_check_quiet "(c) store passes integrity_check after each of 20 kills ($integrity_ok/20)" eq "$integrity_ok" 20
+lab_check_quiet "(c) acknowledged hosts never go backwards across kills ($resumed_ok/20)" eq "$resumed_ok" 20
+lab_check_quiet "(c) some hosts were acknowledged between kills ($prev)" ge "$prev" 1
 "$driver" --store c-sensor.db --server "http://127.0.0.1:$port" --token-file c.token \
 	--hosts $N --batch-size 250 --timeout-ms 5000 --retry-max-ms 500 --until-idle \
 	--max-seconds 300 >>c.out 2>>c.log
 rc=$?
 line=$(tail -n 1 c.out)
-check "(c) reporting resumes and completes (rc=$rc)" eq "$rc" 0
-check "(c) integrity_check after the last run" eq "$(sqlite3 c-sensor.db 'PRAGMA integrity_check')" ok
+lab_check_quiet "(c) reporting resumes and completes (rc=$rc)" eq "$rc" 0
+lab_check_quiet "(c) integrity_check after the last run" eq "$(sqlite3 c-sensor.db 'PRAGMA integrity_check')" ok
 "$srv" --db "$db" computers --json | jq -r .mac | sort -u >c-server-macs.txt
 sort -u c-acked.txt >c-acked-u.txt
-check "(c) every host acknowledged before a kill is on the server" \
+lab_check_quiet "(c) every host acknowledged before a kill is on the server" \
 	eq "$(comm -23 c-acked-u.txt c-server-macs.txt | wc -l)" 0
-check "(c) server has every host ($(count_computers "$db")/$N)" eq "$(count_computers "$db")" "$N"
-check "(c) no duplicate MACs" eq "$(dup_macs "$db")" 0
-check "(c) each host applied exactly once (hosts_upserted=$(metric "$port" muster_hosts_upserted_total))" \
+lab_check_quiet "(c) server has every host ($(count_computers "$db")/$N)" eq "$(count_computers "$db")" "$N"
+lab_check_quiet "(c) no duplicate MACs" eq "$(dup_macs "$db")" 0
+lab_check_quiet "(c) each host applied exactly once (hosts_upserted=$(metric "$port" muster_hosts_upserted_total))" \
 	eq "$(metric "$port" muster_hosts_upserted_total)" "$N"
-check "(c) sensor store: all acknowledged, nothing pending ($line)" \
+lab_check_quiet "(c) sensor store: all acknowledged, nothing pending ($line)" \
 	eq "$(field acked "$line"):$(field pending "$line"):$(field inflight "$line")" "$N:0:0"
-check "(c) no sanitizer report in the driver's log" eq "$(grep -c 'Sanitizer' c.log)" 0
+lab_check_quiet "(c) no sanitizer report in the driver's log" eq "$(grep -c 'Sanitizer' c.log)" 0
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+lab_check_summary

@@ -25,26 +25,14 @@ if ! "$py" -c 'import impacket.ntlm, impacket.smb3structs, impacket.spnego' 2>/d
 	exit 77
 fi
 
-passed=0 failed=0
-check() {	# check DESCRIPTION CMD...
-	local what=$1
-	shift
-	if "$@"; then
-		echo "ok - $what"
-		passed=$((passed + 1))
-	else
-		echo "FAIL - $what"
-		failed=$((failed + 1))
-	fi
-}
 # Count the "ok - " / "FAIL - " lines another program printed.
 tally() {
 	local line
 	while IFS= read -r line; do
 		echo "$line"
 		case $line in
-		"ok - "*) passed=$((passed + 1)) ;;
-		"FAIL - "*) failed=$((failed + 1)) ;;
+		"ok - "*) LAB_PASSED=$((LAB_PASSED + 1)) ;;
+		"FAIL - "*) LAB_FAILED=$((LAB_FAILED + 1)) ;;
 		esac
 	done
 }
@@ -73,8 +61,8 @@ if [[ $built_from == "the sources" ]]; then	# no build, or a stale one
 	cc "${cflags[@]}" -fsanitize=address,undefined -o "$probe" "$src/tests/tools/smb_probe.c" \
 		"$src"/sensor/decode/{smb2,spnego,ntlmssp}.c "$src"/common/{cursor,text}.c
 fi
-check "smb_probe builds (from $built_from)" test -x "$probe"
-[[ -x $probe ]] || { echo "$passed passed, $failed failed"; exit 1; }
+lab_check "smb_probe builds (from $built_from)" test -x "$probe"
+[[ -x $probe ]] || { lab_check_summary; exit 1; }
 
 # --- (a) request bytes against impacket ------------------------------------
 guid=00112233445566778899aabbccddeeff
@@ -85,8 +73,8 @@ tally < <("$py" "$src/tests/tools/smb_oracle.py" requests "$work/req" "$guid" "$
 
 # --- (b) a real Samba ------------------------------------------------------
 name=LABSMB1 wg=LABGRP	# the name the golden files carry
-lab_init 1 >/dev/null 2>&1 || { echo "FAIL - lab_init"; echo "$passed passed, $(($failed + 1)) failed"; exit 1; }
-check "smbd starts as $name in $wg" lab_start_smbd 1 "$name" "$wg"
+lab_init 1 >/dev/null 2>&1 || { echo "FAIL - lab_init"; LAB_FAILED=$((LAB_FAILED + 1)); lab_check_summary; exit 1; }
+lab_check "smbd starts as $name in $wg" lab_start_smbd 1 "$name" "$wg"
 ip=$(lab_ip 1)
 host_short=$(lab_exec 1 hostname -s | tr '[:upper:]' '[:lower:]')
 
@@ -95,38 +83,38 @@ for mode in spnego raw; do
 	mkdir -p "$d"
 	lab_sensor_exec "$probe" connect "$ip" 445 "$d" $([[ $mode == raw ]] && echo raw) \
 		>"$d/ours.txt" 2>"$d/probe.err"
-	check "$mode: our probe got a CHALLENGE from Samba" \
+	lab_check "$mode: our probe got a CHALLENGE from Samba" \
 		grep -q '^server_challenge=' "$d/ours.txt"
 	"$py" "$src/tests/tools/smb_oracle.py" replies "$d/negotiate.bin" "$d/session-setup.bin" \
 		>"$d/impacket.txt" 2>"$d/impacket.err"
-	check "$mode: impacket parses the same replies" grep -q '^server_challenge=' "$d/impacket.txt"
+	lab_check "$mode: impacket parses the same replies" grep -q '^server_challenge=' "$d/impacket.txt"
 	# Every key impacket reports must have the same value in ours.
 	while IFS='=' read -r k v; do
 		[[ -n $k ]] || continue
-		check "$mode: $k agrees with impacket ($v)" test "$(get "$d/ours.txt" "$k")" == "$v"
+		lab_check "$mode: $k agrees with impacket ($v)" test "$(get "$d/ours.txt" "$k")" == "$v"
 	done <"$d/impacket.txt"
 	# Ground truth: the lab's names; facts of Samba 4.17 documented in ntlmssp.c.
-	check "$mode: NetBIOS computer name is $name" test "$(get "$d/ours.txt" nb_computer)" == "$name"
-	check "$mode: target name is $name" test "$(get "$d/ours.txt" target_name)" == "$name"
+	lab_check "$mode: NetBIOS computer name is $name" test "$(get "$d/ours.txt" nb_computer)" == "$name"
+	lab_check "$mode: target name is $name" test "$(get "$d/ours.txt" target_name)" == "$name"
 	# A standalone Samba gives its own name as the NTLM domain, not the workgroup.
-	check "$mode: NetBIOS domain is $name (standalone server)" \
+	lab_check "$mode: NetBIOS domain is $name (standalone server)" \
 		test "$(get "$d/ours.txt" nb_domain)" == "$name"
-	check "$mode: DNS computer name starts with the host name ($host_short)" \
+	lab_check "$mode: DNS computer name starts with the host name ($host_short)" \
 		test "$(get "$d/ours.txt" dns_computer | cut -d. -f1)" == "$host_short"
-	check "$mode: dialect 3.1.1" test "$(get "$d/ours.txt" dialect)" == 0x0311
-	check "$mode: signing not required (standalone default)" \
+	lab_check "$mode: dialect 3.1.1" test "$(get "$d/ours.txt" dialect)" == 0x0311
+	lab_check "$mode: signing not required (standalone default)" \
 		test "$(get "$d/ours.txt" signing_required)" == 0
-	check "$mode: VERSION 6.1.0 rev 15 marks Samba" \
+	lab_check "$mode: VERSION 6.1.0 rev 15 marks Samba" \
 		test "$(get "$d/ours.txt" version)/$(get "$d/ours.txt" samba)" == "6.1.0/1"
-	check "$mode: SPNEGO wrapping of the reply follows the request" \
+	lab_check "$mode: SPNEGO wrapping of the reply follows the request" \
 		test "$(get "$d/ours.txt" spnego)" == "$([[ $mode == raw ]] && echo 0 || echo 1)"
 done
 # Samba's server GUID is its NetBIOS name, lowercased, NUL-padded.
 gname=$(printf '%s' "${name,,}" | od -An -tx1 | tr -d ' \n')
 gname=$gname$(printf '0%.0s' $(seq $((32 - ${#gname}))))
-check "server GUID is the lowercased NetBIOS name (Samba)" \
+lab_check "server GUID is the lowercased NetBIOS name (Samba)" \
 	test "$(get "$work/spnego/ours.txt" server_guid)" == "$gname"
-check "smb2_guid_is_name() recognises it" test "$(get "$work/spnego/ours.txt" samba_guid)" == 1
+lab_check "smb2_guid_is_name() recognises it" test "$(get "$work/spnego/ours.txt" samba_guid)" == 1
 
 # --- (c) golden replies ----------------------------------------------------
 golden=$src/tests/data/smb
@@ -144,8 +132,7 @@ elif [[ -f $golden/samba-negotiate.bin ]]; then
 	while IFS='=' read -r k v; do
 		[[ $(get "$work/golden-ours.txt" "$k") == "$v" ]] || { echo "  golden $k: impacket '$v'"; bad=1; }
 	done <"$work/golden-impacket.txt"
-	check "golden Samba replies: our parse agrees with impacket's on every key" test $bad == 0
+	lab_check "golden Samba replies: our parse agrees with impacket's on every key" test $bad == 0
 fi
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+lab_check_summary

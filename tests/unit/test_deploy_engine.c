@@ -3,7 +3,8 @@
  * per-host state machine (every transition, retries only for transient
  * failures before the run, dry run), the MUSTER-RESULT line, the verdict on
  * a run, and whole runs of the pool with a scripted fake method (the same
- * vtable the SSH method fills, and the SMB method will).
+ * vtable the SSH and SMB methods fill): retries (with the failed attempt's
+ * cleanup first), and a run stopped by a signal (wind down, abort).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +170,20 @@ test_sm_retries(void **state)
 	assert_int_equal(deploy_sm_step(&sm, &o), DEPLOY_ST_DONE);
 	assert_int_equal(sm.status, DEPLOY_TIMEOUT);
 
+	/* A stop request is never retried, and cleans up from the precheck on. */
+	deploy_sm_init(&sm, 3, false);
+	o = bad(DEPLOY_CANCELLED, true);
+	assert_int_equal(deploy_sm_step(&sm, &o), DEPLOY_ST_DONE);
+	assert_int_equal(sm.status, DEPLOY_CANCELLED);
+	deploy_sm_init(&sm, 3, false);
+	o = ok();
+	for (int i = 0; i < 3; i++)
+		deploy_sm_step(&sm, &o);
+	assert_int_equal(sm.state, DEPLOY_ST_UPLOAD);
+	o = bad(DEPLOY_CANCELLED, true);
+	assert_int_equal(deploy_sm_step(&sm, &o), DEPLOY_ST_CLEANUP);
+	assert_int_equal(sm.failed_in, DEPLOY_ST_UPLOAD);
+
 	/* A backoff that runs out of time ends the host with its reason. */
 	deploy_sm_init(&sm, 3, false);
 	o = bad(DEPLOY_UNREACHABLE, true);
@@ -290,6 +306,7 @@ test_tail_and_status_names(void **state)
 		assert_int_equal(s, i);
 	}
 	assert_string_equal(deploy_status_name(DEPLOY_HOSTKEY_MISMATCH), "host-key-mismatch");
+	assert_string_equal(deploy_status_name(DEPLOY_CANCELLED), "cancelled");
 	assert_false(deploy_status_parse("fine", &s));
 }
 
@@ -506,6 +523,252 @@ test_pool(void **state)
 	targets_free(&tl);
 }
 
+/* ---- a run stopped by a signal, and retries that clean up first ---- */
+
+static volatile sig_atomic_t stop_flag;
+static int stop_level_to_set;
+static int64_t stop_t0;
+static atomic_int cleanups_cut, cleanups_seen, retry_cleanups, leftover_seen;
+static _Atomic int64_t cleanup_grace_ms;
+
+/* The tick sets the stop flag 100 ms into the run, as a signal handler would. */
+static void
+stop_tick(void *arg, const struct deploy_progress *p, struct deploy_host_result *res)
+{
+	(void)arg;
+	(void)p;
+	(void)res;
+	if (stop_flag == 0 && deploy_now_ms() - stop_t0 >= 100)
+		stop_flag = stop_level_to_set;
+}
+
+static bool
+named(const struct deploy_job *j, const char *prefix)
+{
+	return strncmp(j->target->host, prefix, strlen(prefix)) == 0;
+}
+
+/* Wait like a method does: in slices, until deploy_timed_out() or ms passed. */
+static bool
+wait_cut(const struct deploy_job *j, int ms)
+{
+	int64_t until = deploy_now_ms() + ms;
+
+	while (deploy_now_ms() < until) {
+		if (deploy_timed_out(j))
+			return true;
+		fake_sleep(5);
+	}
+	return false;
+}
+
+static int
+stop_connect(struct deploy_job *j, struct deploy_outcome *o)
+{
+	j->mctx = calloc(1, sizeof(struct fake_ctx));
+	/* "hanger": a host that accepts and then says nothing. */
+	if (named(j, "hanger") && wait_cut(j, 5000)) {
+		deploy_fail_timeout(j, o, "connecting");
+		return MUSTER_ETIMEOUT;
+	}
+	return 0;
+}
+
+static int
+stop_precheck(struct deploy_job *j, struct deploy_outcome *o)
+{
+	(void)o;
+	if (j->attempt == 2 && strcmp(j->leftover, "dir-1") == 0) {
+		atomic_fetch_add(&leftover_seen, 1);
+		j->leftover[0] = '\0';
+	}
+	return 0;
+}
+
+static int
+stop_upload(struct deploy_job *j, struct deploy_outcome *o)
+{
+	/* "dropup": the session drops during the first attempt's upload. */
+	if (named(j, "dropup") && j->attempt == 1) {
+		deploy_fail(o, DEPLOY_INSTALL_FAILED, true, "connection lost while uploading");
+		return MUSTER_ENET;
+	}
+	/* "uploader": 20 chunks of 20 ms; a stop request ends it between two. */
+	for (int i = 0; named(j, "uploader") && i < 20; i++) {
+		if (deploy_stop_requested(j)) {
+			deploy_fail(o, DEPLOY_CANCELLED, false,
+			            "stopped by a signal while uploading (%d of 20 chunks)", i);
+			return MUSTER_ETIMEOUT;
+		}
+		fake_sleep(20);
+	}
+	return 0;
+}
+
+static int
+stop_run(struct deploy_job *j, struct deploy_outcome *o)
+{
+	/* "runner": an installer of 300 ms, waited for unless the wait is cut. */
+	if (named(j, "runner") && wait_cut(j, 300)) {
+		deploy_fail_timeout(j, o, "running the installer");
+		return MUSTER_ETIMEOUT;
+	}
+	buf_puts(&j->out, "MUSTER-RESULT status=ok code=0 reason=fine\n");
+	j->exit_code = 0;
+	return 0;
+}
+
+static void
+stop_cleanup(struct deploy_job *j)
+{
+	if (j->state == DEPLOY_ST_CLEANUP && j->attempt == 1 && named(j, "dropup") &&
+	    j->deadline - deploy_now_ms() <= 5000)
+		atomic_fetch_add(&retry_cleanups, 1);
+	if (named(j, "uploader")) {
+		atomic_fetch_add(&cleanups_seen, 1);
+		if (deploy_timed_out(j))
+			atomic_fetch_add(&cleanups_cut, 1);
+		atomic_store(&cleanup_grace_ms, j->deadline - deploy_now_ms());
+	}
+}
+
+static void
+stop_disconnect(struct deploy_job *j)
+{
+	if (named(j, "dropup") && j->attempt == 1)
+		snprintf(j->leftover, sizeof(j->leftover), "dir-1");
+	free(j->mctx);
+	j->mctx = NULL;
+}
+
+static const struct deploy_method stop_method = {
+        .name = "stop",
+        .default_port = 9,
+        .connect = stop_connect,
+        .authenticate = fake_auth,
+        .precheck = stop_precheck,
+        .upload = stop_upload,
+        .verify = fake_verify,
+        .run = stop_run,
+        .cleanup = stop_cleanup,
+        .disconnect = stop_disconnect,
+};
+
+static struct deploy_host_result *
+stop_run_pool(const char *const *hosts, size_t n, unsigned parallel, int level,
+              struct target_list *tl)
+{
+	struct deploy_payload p = {0};
+	struct deploy_options o = {0};
+	struct deploy_host_result *res = NULL;
+
+	memset(tl, 0, sizeof(*tl));
+	for (size_t i = 0; i < n; i++) {
+		struct target t = {0};
+		snprintf(t.host, sizeof(t.host), "%s", hosts[i]);
+		assert_int_equal(targets_append(tl, &t), 0);
+	}
+	o.parallel = parallel;
+	o.timeout_ms = 5000;
+	o.connect_timeout_ms = 100;
+	o.retries = 1;
+	o.backoff_ms = 10;
+	o.user = "root";
+	o.tick = stop_tick;
+	o.tick_ms = 5;
+	o.stop = &stop_flag;
+	stop_flag = 0;
+	stop_level_to_set = level;
+	atomic_store(&cleanups_seen, 0);
+	atomic_store(&cleanups_cut, 0);
+	stop_t0 = deploy_now_ms();
+	assert_int_equal(deploy_engine_run(&stop_method, NULL, tl, &p, &o, &res), 0);
+	return res;
+}
+
+/* The first signal: nothing new starts, steps end at their boundary, cleanups run. */
+static void
+test_stop_wind_down(void **state)
+{
+	static const char *const hosts[] = {"runner1", "runner2", "uploader", "hanger",
+	                                    "later1",  "later2",  "later3",   "later4"};
+	struct target_list tl;
+	struct deploy_host_result *res;
+
+	(void)state;
+	res = stop_run_pool(hosts, MUSTER_NELEM(hosts), 4, DEPLOY_STOP_WIND_DOWN, &tl);
+	for (size_t i = 0; i < tl.n; i++)
+		assert_true(atomic_load(&res[i].done));
+	/* An installer already running is waited for, and its result kept. */
+	assert_int_equal(res[0].status, DEPLOY_OK);
+	assert_int_equal(res[1].status, DEPLOY_OK);
+	assert_string_equal(res[0].reason, "installed: fine");
+	/* The upload ends between two chunks; the cleanup runs, not cut, with its grace. */
+	assert_int_equal(res[2].status, DEPLOY_CANCELLED);
+	assert_int_equal(res[2].failed_in, DEPLOY_ST_UPLOAD);
+	assert_non_null(strstr(res[2].reason, "stopped by a signal while uploading"));
+	assert_int_equal(atomic_load(&cleanups_seen), 1);
+	assert_int_equal(atomic_load(&cleanups_cut), 0);
+	assert_true(atomic_load(&cleanup_grace_ms) > DEPLOY_CLEANUP_GRACE_S * 1000 - 500);
+	assert_true(atomic_load(&cleanup_grace_ms) <= DEPLOY_CLEANUP_GRACE_S * 1000);
+	/* A host still connecting stops at once (nothing is on it yet). */
+	assert_int_equal(res[3].status, DEPLOY_CANCELLED);
+	assert_int_equal(res[3].failed_in, DEPLOY_ST_CONNECT);
+	assert_string_equal(res[3].reason, "stopped by a signal while connecting");
+	assert_true(res[3].duration_ms < 1000);
+	/* The hosts not started yet: cancelled, no attempt. */
+	for (size_t i = 4; i < tl.n; i++) {
+		assert_int_equal(res[i].status, DEPLOY_CANCELLED);
+		assert_int_equal(res[i].attempts, 0);
+		assert_string_equal(res[i].reason, "not started: stopped by a signal");
+		assert_int_equal(res[i].failed_in, DEPLOY_ST_DONE);
+	}
+	deploy_results_free(res, tl.n);
+	targets_free(&tl);
+}
+
+/* The second signal: every wait ends at once, cleanups included. */
+static void
+test_stop_abort(void **state)
+{
+	static const char *const hosts[] = {"runner1", "uploader", "hanger", "later1"};
+	struct target_list tl;
+	struct deploy_host_result *res;
+
+	(void)state;
+	res = stop_run_pool(hosts, MUSTER_NELEM(hosts), 3, DEPLOY_STOP_ABORT, &tl);
+	/* The installer's wait was cut (the wind-down above waits for it). */
+	assert_int_equal(res[0].status, DEPLOY_CANCELLED);
+	assert_string_equal(res[0].reason, "stopped by a signal while running the installer");
+	assert_int_equal(res[1].status, DEPLOY_CANCELLED);
+	assert_int_equal(atomic_load(&cleanups_cut), 1); /* its cleanup was cut as well */
+	assert_int_equal(res[2].status, DEPLOY_CANCELLED);
+	assert_int_equal(res[3].status, DEPLOY_CANCELLED);
+	assert_int_equal(res[3].attempts, 0);
+	deploy_results_free(res, tl.n);
+	targets_free(&tl);
+}
+
+/* A retry first cleans up the failed attempt; what stayed is handed to the next one. */
+static void
+test_retry_cleans_up(void **state)
+{
+	static const char *const hosts[] = {"dropup"};
+	struct target_list tl;
+	struct deploy_host_result *res;
+
+	(void)state;
+	atomic_store(&retry_cleanups, 0);
+	atomic_store(&leftover_seen, 0);
+	res = stop_run_pool(hosts, 1, 1, 0, &tl);
+	assert_int_equal(res[0].status, DEPLOY_OK);
+	assert_int_equal(res[0].attempts, 2);
+	assert_int_equal(atomic_load(&retry_cleanups), 1);
+	assert_int_equal(atomic_load(&leftover_seen), 1);
+	deploy_results_free(res, tl.n);
+	targets_free(&tl);
+}
+
 int
 main(void)
 {
@@ -514,6 +777,8 @@ main(void)
 	        cmocka_unit_test(test_sm_failures),           cmocka_unit_test(test_sm_retries),
 	        cmocka_unit_test(test_result_line),           cmocka_unit_test(test_judge),
 	        cmocka_unit_test(test_tail_and_status_names), cmocka_unit_test(test_pool),
+	        cmocka_unit_test(test_stop_wind_down),        cmocka_unit_test(test_stop_abort),
+	        cmocka_unit_test(test_retry_cleans_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

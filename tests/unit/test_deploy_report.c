@@ -3,7 +3,9 @@
  * the JSON, CSV and failed-hosts reports and --retry-from over both; the
  * SSH method's pure parts: the exit-status sentinel, the precheck answer,
  * known_hosts (plain, hashed, [host]:port, wildcards, negation, @revoked),
- * the OpenSSH-version test behind the RSA message.
+ * the OpenSSH-version test behind the RSA message, which working
+ * directories are ours; hosts cancelled by a stop request in every report;
+ * the --from-server URL rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 #include "common/muster.h"
 #include "deployer/knownhosts.h"
 #include "deployer/results.h"
+#include "deployer/server.h"
 #include "deployer/ssh.h"
 
 struct fx {
@@ -288,6 +291,13 @@ test_precheck_parse(void **state)
 	t = "os=\x1b]0;evil\x07\nuid=0\n";
 	assert_true(ssh_precheck_parse(t, strlen(t), &p));
 	assert_null(strchr(p.os, '\x1b'));
+	assert_int_equal(p.stale, -1);
+	t = "os=Linux\nuid=0\nstale=3\nfree_kb=10\n";
+	assert_true(ssh_precheck_parse(t, strlen(t), &p));
+	assert_int_equal(p.stale, 3);
+	t = "os=Linux\nuid=0\nstale=x\n";
+	assert_true(ssh_precheck_parse(t, strlen(t), &p));
+	assert_int_equal(p.stale, -1);
 	t = "motd banner\nuid=abc\n";
 	assert_false(ssh_precheck_parse(t, strlen(t), &p));
 	assert_false(ssh_precheck_parse("", 0, &p));
@@ -307,6 +317,123 @@ test_precheck_parse(void **state)
 	assert_false(ssh_banner_refuses_sha1_rsa("SSH-2.0-OpenSSH_7.4"));
 	assert_false(ssh_banner_refuses_sha1_rsa("SSH-2.0-dropbear_2022.83"));
 	assert_false(ssh_banner_refuses_sha1_rsa(NULL));
+
+	/* Working directories of ours: exactly mktemp's name in --remote-dir. */
+	assert_true(ssh_workdir_ok("/tmp", "/tmp/muster-deploy.AbCd1234"));
+	assert_true(ssh_workdir_ok("/var/tmp/x", "/var/tmp/x/muster-deploy.00000000"));
+	assert_true(ssh_workdir_ok("/", "/muster-deploy.abcdefgh"));
+	assert_false(ssh_workdir_ok("/tmp", "/tmp/muster-deploy.AbCd123"));
+	assert_false(ssh_workdir_ok("/tmp", "/tmp/muster-deploy.AbCd12345"));
+	assert_false(ssh_workdir_ok("/tmp", "/tmp/muster-deploy.AbCd-234"));
+	assert_false(ssh_workdir_ok("/tmp", "/tmpx/muster-deploy.AbCd1234"));
+	assert_false(ssh_workdir_ok("/tmp", "/tmp/sub/muster-deploy.AbCd1234"));
+	assert_false(ssh_workdir_ok("/tmp", "/tmp/other.AbCd1234"));
+	assert_false(ssh_workdir_ok("/tmp", "/tmp"));
+	assert_false(ssh_workdir_ok("/tmp", "/tmp/../muster-deploy.AbCd1234"));
+	assert_false(ssh_workdir_ok("/tmp", "/tmp/muster-deploy.AbCd123$"));
+}
+
+/* A host a stop request ended, or never started: "cancelled" everywhere, and retried. */
+static void
+test_cancelled(void **state)
+{
+	struct fx f;
+	struct buf b;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m;
+	struct json_object *arr, *v;
+
+	(void)state;
+	fx_init(&f);
+	f.res[1].status = DEPLOY_CANCELLED;
+	snprintf(f.res[1].reason, sizeof(f.res[1].reason), "stopped by a signal while uploading");
+	f.res[1].failed_in = DEPLOY_ST_UPLOAD;
+	f.res[2].status = DEPLOY_CANCELLED;
+	snprintf(f.res[2].reason, sizeof(f.res[2].reason), "not started: stopped by a signal");
+	f.res[2].attempts = 0;
+	f.res[2].failed_in = DEPLOY_ST_DONE;
+	buf_init(&b, 1 << 20);
+	assert_int_equal(results_json(&f.c, &b), 0);
+	arr = json_tokener_parse(buf_cstr(&b));
+	assert_non_null(arr);
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(arr, 2), "status", &v));
+	assert_string_equal(json_object_get_string(v), "cancelled");
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(arr, 2), "attempts", &v));
+	assert_int_equal(json_object_get_int(v), 0);
+	assert_false(
+	        json_object_object_get_ex(json_object_array_get_idx(arr, 2), "failed_in", NULL));
+	json_object_put(arr);
+	f.tl.n = 3;
+	buf_reset(&b);
+	assert_int_equal(results_failed(&f.c, &b), 0);
+	assert_non_null(strstr(buf_cstr(&b), "ops@10.0.0.2:2222  # cancelled\n"));
+	assert_non_null(strstr(buf_cstr(&b), "[fd00::3]:22  # cancelled\n"));
+	m = open_memstream(&out, &len);
+	results_summary(m, &f.c, 1000, 10);
+	fclose(m);
+	assert_non_null(strstr(out, "3 hosts in 1.0 s: ok 1, cancelled 2\n"));
+	free(out);
+	/* --retry-from the JSON report takes the cancelled hosts. */
+	{
+		char path[] = "/tmp/test_deploy_report.XXXXXX";
+		int fd = mkstemp(path);
+		struct target_list l = {0};
+		struct targets_diag d = {0};
+		assert_true(fd >= 0);
+		close(fd);
+		buf_reset(&b);
+		assert_int_equal(results_json(&f.c, &b), 0);
+		assert_int_equal(results_write_file(path, &b), 0);
+		assert_int_equal(results_load_retry(path, &l, &d), 0);
+		assert_int_equal(l.n, 2);
+		targets_free(&l);
+		unlink(path);
+	}
+	f.tl.n = 4;
+	buf_free(&b);
+	fx_free(&f);
+}
+
+/* --from-server: https, or http to loopback only (the token would travel in clear). */
+static void
+test_server_url(void **state)
+{
+	static const char *const good[] = {
+	        "https://muster.example:8443", "https://10.0.0.5:8443/", "https://[fd00::1]:8443",
+	        "http://127.0.0.1:8080",       "http://127.255.0.3",     "http://[::1]:8080",
+	        "http://localhost:8080",       "http://LOCALHOST",       "HTTPS://muster.example",
+	};
+	static const char *const bad[] = {
+	        "http://10.0.0.5:8080",
+	        "http://muster.example",
+	        "http://[fd00::1]:8080",
+	        "http://128.0.0.1",
+	        "http://localhost.example.com",
+	        "http://127.0.0.1.example.com",
+	        "ftp://127.0.0.1",
+	        "muster.example:8443",
+	        "https://admin:secret@muster.example",
+	        "http://admin@127.0.0.1",
+	        "",
+	};
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < MUSTER_NELEM(good); i++)
+		if (server_url_check(good[i], err, sizeof(err)) != 0)
+			fail_msg("%s refused: %s", good[i], err);
+	for (size_t i = 0; i < MUSTER_NELEM(bad); i++) {
+		err[0] = '\0';
+		if (server_url_check(bad[i], err, sizeof(err)) != MUSTER_EINVAL)
+			fail_msg("%s accepted", bad[i]);
+		assert_true(err[0] != '\0');
+	}
+	assert_int_equal(server_url_check("http://10.0.0.5", err, sizeof(err)), MUSTER_EINVAL);
+	assert_non_null(strstr(err, "loopback"));
+	/* The client refuses it as well, before it reads the token. */
+	assert_null(server_client_new("http://10.0.0.5", "/nonexistent", NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "loopback"));
 }
 
 /* Host key blobs from `ssh-keygen -y` of throw-away keys (public data). */
@@ -468,6 +595,7 @@ main(void)
 	        cmocka_unit_test(test_json_report),    cmocka_unit_test(test_csv_and_failed),
 	        cmocka_unit_test(test_summary),        cmocka_unit_test(test_sentinel),
 	        cmocka_unit_test(test_precheck_parse), cmocka_unit_test(test_knownhosts),
+	        cmocka_unit_test(test_cancelled),      cmocka_unit_test(test_server_url),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

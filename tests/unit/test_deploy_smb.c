@@ -2,8 +2,10 @@
  * test_deploy_smb.c - the SMB method's pure parts: --share and --user
  * parsing, the service's command line, libsmbclient's statvfs units, and
  * the helper process's wire format (round trips, every truncation, bad
- * strings and lengths). The method itself runs against real Samba in
- * tests/lab/test_deploy_smb.sh.
+ * strings and lengths), the helper's environment (no password variable
+ * reaches it), which directories are stale leftovers of ours, and the
+ * no-core-dump protection every muster-deploy process sets. The method
+ * itself runs against real Samba in tests/lab/test_deploy_smb.sh.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,9 +16,12 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "common/buf.h"
 #include "common/muster.h"
+#include "common/nodump.h"
 
 #ifdef MUSTER_HAVE_SMB
 #include "deployer/smb.h"
@@ -288,6 +293,82 @@ test_no_helper(void **state)
 	buf_free(&b);
 }
 
+/* The helper's environment: what libsmbclient needs, never a password variable. */
+static void
+test_helper_env(void **state)
+{
+	char *env[] = {
+	        "HOME=/root",
+	        "MUSTER_SMB_PASSWORD=secret1",
+	        "PATH=/usr/bin",
+	        "KRB5CCNAME=FILE:/tmp/krb5cc_0",
+	        "MUSTER_SSH_PASSWORD=secret2",
+	        "MUSTER_SUDO_PASSWORD=secret3",
+	        "HOMEX=1",
+	        "LANG=C.UTF-8",
+	        "LIBSMB_PROG=nc evil 445",
+	        "ASAN_OPTIONS=detect_leaks=0",
+	        "KRB5_CONFIG=/etc/krb5.conf",
+	        "noequals",
+	        NULL,
+	};
+	char *out[16];
+	size_t n;
+
+	(void)state;
+	n = smbh_env(env, out, MUSTER_NELEM(out));
+	assert_int_equal(n, 5);
+	assert_string_equal(out[0], "HOME=/root");
+	assert_string_equal(out[1], "KRB5CCNAME=FILE:/tmp/krb5cc_0");
+	assert_string_equal(out[2], "LANG=C.UTF-8");
+	assert_string_equal(out[3], "ASAN_OPTIONS=detect_leaks=0");
+	assert_string_equal(out[4], "KRB5_CONFIG=/etc/krb5.conf");
+	assert_null(out[5]);
+	for (size_t i = 0; i < n; i++)
+		assert_null(strstr(out[i], "secret"));
+	/* Room for fewer: still NULL-terminated. */
+	assert_int_equal(smbh_env(env, out, 2), 1);
+	assert_null(out[1]);
+	assert_int_equal(smbh_env(NULL, out, 4), 0);
+	assert_null(out[0]);
+}
+
+/* Stale working directories: only our exact name, only older than 48 hours. */
+static void
+test_stale_dirs(void **state)
+{
+	int64_t now = 1700000000;
+
+	(void)state;
+	assert_true(smb_workdir_name_ok("muster-0123456789abcdef"));
+	assert_false(smb_workdir_name_ok("muster-0123456789ABCDEF"));
+	assert_false(smb_workdir_name_ok("muster-0123456789abcde"));
+	assert_false(smb_workdir_name_ok("muster-0123456789abcdef0"));
+	assert_false(smb_workdir_name_ok("muster-0123456789abcdeg"));
+	assert_false(smb_workdir_name_ok("Muster-0123456789abcdef"));
+	assert_false(smb_workdir_name_ok("muster-deploy.AbCd1234"));
+	assert_false(smb_workdir_name_ok(""));
+	assert_true(smb_workdir_stale((uint64_t)now - 48 * 3600 - 1, now));
+	assert_false(smb_workdir_stale((uint64_t)now - 48 * 3600, now));
+	assert_false(smb_workdir_stale((uint64_t)now - 3600, now));
+	assert_false(smb_workdir_stale((uint64_t)now + 3600, now)); /* the target's clock ahead */
+	assert_false(smb_workdir_stale(0, now));                    /* no time given */
+}
+
+/* muster-deploy's first call: no core file, not dumpable. */
+static void
+test_no_dumps(void **state)
+{
+	struct rlimit rl;
+
+	(void)state;
+	assert_int_equal(muster_no_dumps(), 0);
+	assert_int_equal(getrlimit(RLIMIT_CORE, &rl), 0);
+	assert_int_equal(rl.rlim_cur, 0);
+	assert_int_equal(rl.rlim_max, 0);
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+}
+
 int
 main(void)
 {
@@ -296,6 +377,8 @@ main(void)
 	        cmocka_unit_test(test_service_command), cmocka_unit_test(test_free_bytes),
 	        cmocka_unit_test(test_req_roundtrip),   cmocka_unit_test(test_req_refused),
 	        cmocka_unit_test(test_rep_roundtrip),   cmocka_unit_test(test_no_helper),
+	        cmocka_unit_test(test_helper_env),      cmocka_unit_test(test_stale_dirs),
+	        cmocka_unit_test(test_no_dumps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,9 @@
  * test_deploy_targets.c - muster-deploy's target readers: one host a line
  * (host, host:port, user@host:port, [v6]:port, CIDR, trailing comments), CSV
  * with a header, host-record JSON lines, Ansible INI inventories; malformed
- * lines named by number; OS filter, de-duplication, spec round trip.
+ * lines named by number; format detection (a bracketed IPv6 address is a
+ * host, not an Ansible section); OS filter, de-duplication, spec round trip;
+ * the 100,000-host limit, counted past.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,6 +114,44 @@ test_malformed_lines(void **state)
 		assert_int_equal(d.n_errors, 1);
 		targets_free(&l);
 	}
+}
+
+/* A first line "[fd00::5]" is a host: no Ansible section name parses as an IPv6 address. */
+static void
+test_detect_bracketed_v6(void **state)
+{
+	struct target_list l;
+	struct targets_diag d;
+
+	(void)state;
+	parse("[fd00::5]\n10.0.0.1\n[::1]:2222\n", TARGETS_AUTO, &l, &d);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.v[0].host, "fd00::5");
+	assert_int_equal(l.v[0].port, 0);
+	assert_string_equal(l.v[1].host, "10.0.0.1");
+	assert_string_equal(l.v[2].host, "::1");
+	assert_int_equal(l.v[2].port, 2222);
+	targets_free(&l);
+	parse("# first a comment\n\n  [2001:db8::1]  \n", TARGETS_AUTO, &l, &d);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].host, "2001:db8::1");
+	targets_free(&l);
+	/* Sections that look a little like addresses stay Ansible. */
+	parse("[beef]\nweb1 ansible_host=10.0.0.1\n", TARGETS_AUTO, &l, &d);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].name, "web1");
+	targets_free(&l);
+	parse("[cafe01]\nweb2 ansible_host=10.0.0.2\n", TARGETS_AUTO, &l, &d);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].name, "web2");
+	targets_free(&l);
+	parse("[10.0.0.9]\nweb3 ansible_host=10.0.0.3\n", TARGETS_AUTO, &l, &d);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].name, "web3");
+	targets_free(&l);
 }
 
 static void
@@ -328,6 +368,53 @@ test_limits(void **state)
 	targets_free(&l);
 }
 
+/* Past TARGETS_MAX nothing is kept, but everything is counted for the message. */
+static void
+test_too_many(void **state)
+{
+	static const char two[] = "10.0.0.0/16\n10.1.0.0/16\n";
+	struct target_list l = {0};
+	struct targets_diag d = {0};
+	size_t block;
+
+	(void)state;
+	/* Two /16 blocks from the command line. */
+	assert_int_equal(targets_add_cidr("10.0.0.0/16", &l, &d, "cli"), 0);
+	block = l.n;
+	assert_true(block >= 65534);
+	assert_int_equal(l.over, 0);
+	assert_int_equal(targets_add_cidr("10.1.0.0/16", &l, &d, "cli"), MUSTER_ETOOBIG);
+	assert_int_equal(l.n, TARGETS_MAX);
+	assert_int_equal(l.n + l.over, 2 * block);
+	assert_int_equal(d.n_errors, 0);
+	/* Once full, every later input is counted too. */
+	assert_int_equal(targets_parse("10.2.0.1\n10.2.0.2\n", 18, TARGETS_AUTO, "t", &l, &d),
+	                 MUSTER_ETOOBIG);
+	assert_int_equal(l.n + l.over, 2 * block + 2);
+	assert_int_equal(d.n_errors, 0);
+	targets_free(&l);
+	assert_int_equal(l.over, 0);
+
+	/* The same from a file's lines: every line is read. */
+	assert_int_equal(targets_parse(two, strlen(two), TARGETS_AUTO, "t", &l, &d),
+	                 MUSTER_ETOOBIG);
+	assert_int_equal(l.n, TARGETS_MAX);
+	assert_int_equal(l.n + l.over, 2 * block);
+	targets_free(&l);
+
+	/* Exactly TARGETS_MAX is fine. */
+	{
+		struct target t = {0};
+		snprintf(t.host, sizeof(t.host), "h");
+		for (size_t i = 0; i < TARGETS_MAX; i++)
+			assert_int_equal(targets_append(&l, &t), 0);
+		assert_int_equal(l.over, 0);
+		assert_int_equal(targets_append(&l, &t), MUSTER_ETOOBIG);
+		assert_int_equal(l.over, 1);
+		targets_free(&l);
+	}
+}
+
 int
 main(void)
 {
@@ -340,6 +427,8 @@ main(void)
 	        cmocka_unit_test(test_ansible),
 	        cmocka_unit_test(test_filter_dedup_format),
 	        cmocka_unit_test(test_limits),
+	        cmocka_unit_test(test_detect_bracketed_v6),
+	        cmocka_unit_test(test_too_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

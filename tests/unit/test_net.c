@@ -490,6 +490,45 @@ test_iface_bad_names(void **state)
 	assert_int_equal(ifc.naddrs, 0);
 }
 
+/* The one rule for URLs that carry a token: https anywhere, http to loopback only. */
+static void
+test_url_secret_ok(void **state)
+{
+	static const char *const ok[][2] = {
+	        {"https", "muster.example"}, {"https", "10.0.0.5"}, {"HTTPS", "[fd00::1]"},
+	        {"http", "127.0.0.1"},       {"http", "127.9.8.7"}, {"http", "[::1]"},
+	        {"http", "localhost"},       {"http", "LocalHost"},
+	};
+	static const char *const plain[][2] = {
+	        {"http", "10.0.0.5"},
+	        {"http", "[fd00::1]"},
+	        {"http", "128.0.0.1"},
+	        {"http", "localhost.example.com"},
+	        {"http", "127.0.0.1.example.com"},
+	        {"http", "[::1"},
+	        {"http", "[0000:0000:0000:0000:0000:0000:0000:0001:0000:0000]"},
+	        {"http", ""},
+	};
+	char err[200];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		assert_int_equal(net_url_secret_ok(ok[i][0], ok[i][1], "t", err, sizeof(err)), 0);
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		assert_int_equal(net_url_secret_ok(plain[i][0], plain[i][1], "t", err, sizeof(err)),
+		                 MUSTER_EINVAL);
+		assert_non_null(strstr(err, "t: plain http:// only to a loopback"));
+	}
+	assert_int_equal(net_url_secret_ok("ftp", "127.0.0.1", "t", err, sizeof(err)),
+	                 MUSTER_EINVAL);
+	assert_string_equal(err, "t: the URL must be https://");
+	assert_int_equal(net_url_secret_ok("", "127.0.0.1", "t", err, sizeof(err)), MUSTER_EINVAL);
+	assert_string_equal(err, "t: the URL must be https://");
+	assert_int_equal(net_url_secret_ok("httpx", "localhost", "t", err, sizeof(err)),
+	                 MUSTER_EINVAL);
+	assert_string_equal(err, "t: the URL must be https://");
+}
+
 int
 main(void)
 {
@@ -502,7 +541,7 @@ main(void)
 	        cmocka_unit_test(test_cidr_strict),     cmocka_unit_test(test_cidr_contains),
 	        cmocka_unit_test(test_cidr_v4_hosts),   cmocka_unit_test(test_cidr_v4_iterate),
 	        cmocka_unit_test(test_cidr_normalize),  cmocka_unit_test(test_iface_loopback),
-	        cmocka_unit_test(test_iface_bad_names),
+	        cmocka_unit_test(test_iface_bad_names), cmocka_unit_test(test_url_secret_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
