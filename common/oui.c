@@ -246,6 +246,26 @@ utf8_seq(const uint8_t *s, size_t n)
 }
 
 /*
+ * Whether the name at s comes out of sanitize_name() as it is: it fits,
+ * and holds only printable ASCII other than the backslash, with single
+ * spaces between words (most names in the registry).
+ */
+static bool
+name_is_clean(const uint8_t *s, size_t n)
+{
+	if (n == 0 || n > OUI_NAME_MAX || s[0] == ' ' || s[n - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i];
+		if (c > 0x20 && c < 0x7f && c != '\\')
+			continue;
+		if (c != ' ' || s[i + 1] == ' ')
+			return false; /* s[n - 1] is not a space, so s[i + 1] is in the name */
+	}
+	return true;
+}
+
+/*
  * Make a vendor name safe into out[OUI_NAME_MAX + 1]: control characters (C0,
  * DEL, C1) become spaces, runs of spaces one, leading and trailing spaces go;
  * then text_sanitize() escapes invalid UTF-8 and backslashes and cuts at a
@@ -259,6 +279,11 @@ sanitize_name(const char *in, size_t n, char *out)
 	size_t o = 0, i = 0, k;
 	bool space = false;
 
+	if (name_is_clean(s, n)) {
+		memcpy(out, in, n);
+		out[n] = '\0';
+		return n;
+	}
 	while (i < n && o < sizeof(tmp)) {
 		if (s[i] > 0x20 && s[i] < 0x7f) {
 			/* Printable ASCII other than space, most of any name: as below, quicker. */

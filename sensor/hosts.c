@@ -269,7 +269,13 @@ struct host_blk {
 	struct host_cold *cold; /* owned; NULL until needed */
 	uint16_t dhcp_vendor_class, dhcp_prl;
 	bool has_cid;
+	uint8_t cap16;     /* (bytes allocated + 8) / 16; 0: unknown, never grown in place */
+	uint16_t text_len; /* bytes of text (client id and names, each with its NUL) */
 };
+
+_Static_assert(sizeof(struct host_blk) == 16, "the block header is 16 bytes");
+/* Text is at most HOST_MAX_NAMES names and a client id of TEXT_NAME_MAX + 1 bytes each. */
+_Static_assert((HOST_MAX_NAMES + 1) * (TEXT_NAME_MAX + 1) <= UINT16_MAX, "text_len fits");
 
 _Static_assert(sizeof(struct host) == 128, "a host record is two cache lines");
 _Static_assert(sizeof(struct host_blk) % _Alignof(struct host_name) == 0,
@@ -756,6 +762,113 @@ struct block_edit {
 	const char *client_id; /* the new one when set_client_id (NULL clears) */
 };
 
+/*
+ * Room left at the end of a new block for what comes next (a service, an
+ * address, often a name), so most additions move the parts in place.
+ */
+#define BLOCK_SPARE 32
+
+/*
+ * A new block of at least size bytes with some spare room; *cap16 is its
+ * size for the header (set it after copying an old header over the new
+ * one). NULL when memory runs out.
+ */
+static struct host_blk *
+block_alloc(size_t size, uint8_t *cap16)
+{
+	/* malloc hands out 16-byte steps less 8 bytes of its own; ask for that much. */
+	size_t steps = (size + BLOCK_SPARE + 8 + 15) / 16;
+
+	*cap16 = steps <= UINT8_MAX ? (uint8_t)steps : 0;
+	return malloc(steps * 16 - 8);
+}
+
+/* Bytes a block may use: what block_alloc asked malloc for (0 when not noted). */
+static size_t
+block_cap(const struct host_blk *b)
+{
+	return b->cap16 ? (size_t)b->cap16 * 16 - 8 : 0;
+}
+
+/*
+ * e when it only adds (no name dropped, no client id changed or cleared;
+ * one may be set where there was none): the parts move up inside the block
+ * when it has room, else into a new one, the text as one piece (after the
+ * new client id, which comes first), and the names are pointed at where
+ * their text went.
+ */
+static bool
+block_append(struct host *h, const struct block_edit *e)
+{
+	struct host_blk *ob = blk(h), *b;
+	size_t nn = (size_t)h->n_names + (e->add_name != NULL);
+	size_t ns = (size_t)h->n_services + (e->add_sv != NULL);
+	size_t n6 = (size_t)h->n_v6 + (e->add_v6 != NULL);
+	size_t alen = e->add_name ? strlen(e->add_name) + 1 : 0;
+	size_t clen = e->set_client_id ? strlen(e->client_id) + 1 : 0;
+	size_t otext = ob ? ob->text_len : 0, need = off_text(nn, ns, n6) + clen + otext + alen;
+	uint8_t *onb = ob ? (uint8_t *)(ob + 1) : NULL, *nb;
+	const char *ot =
+	        onb ? (const char *)onb + off_text(h->n_names, h->n_services, h->n_v6) : NULL;
+	struct host_name *names;
+	char *nt;
+
+	if (ob && block_cap(ob) >= sizeof(*ob) + need) {
+		/* In place, the last part first: each lands at or above where it was. */
+		b = ob;
+		nb = onb;
+		nt = (char *)nb + off_text(nn, ns, n6);
+		memmove(nt + clen, ot, otext);
+		if (h->n_v6)
+			memmove(nb + off_v6(nn, ns), blk_v6(h), 16 * (size_t)h->n_v6);
+		if (h->n_services)
+			memmove(nb + off_services(nn), blk_services(h),
+			        sizeof(struct host_service) * h->n_services);
+	} else {
+		uint8_t cap16;
+		if ((b = block_alloc(sizeof(*b) + need, &cap16)) == NULL)
+			return false;
+		*b = ob ? *ob : (struct host_blk){0};
+		b->cap16 = cap16;
+		nb = (uint8_t *)(b + 1);
+		nt = (char *)nb + off_text(nn, ns, n6);
+		if (otext)
+			memcpy(nt + clen, ot, otext);
+		if (h->n_v6)
+			memcpy(nb + off_v6(nn, ns), blk_v6(h), 16 * (size_t)h->n_v6);
+		if (h->n_services)
+			memcpy(nb + off_services(nn), blk_services(h),
+			       sizeof(struct host_service) * h->n_services);
+		if (h->n_names)
+			memcpy(nb, h->names, sizeof(struct host_name) * h->n_names);
+	}
+	names = (struct host_name *)(void *)nb;
+	for (int i = 0; i < h->n_names; i++)
+		names[i].name = nt + clen + (names[i].name - ot);
+	if (clen) {
+		memcpy(nt, e->client_id, clen);
+		b->has_cid = true;
+	}
+	if (e->add_name) {
+		memcpy(nt + clen + otext, e->add_name, alen);
+		names[nn - 1].name = nt + clen + otext;
+		names[nn - 1].src = e->add_src;
+	}
+	if (e->add_sv)
+		memcpy(nb + off_services(nn) + sizeof(struct host_service) * h->n_services,
+		       e->add_sv, sizeof(struct host_service));
+	if (e->add_v6)
+		memcpy(nb + off_v6(nn, ns) + 16 * (size_t)h->n_v6, e->add_v6, 16);
+	b->text_len = (uint16_t)(clen + otext + alen);
+	if (b != ob)
+		free(ob);
+	h->names = names;
+	h->n_names = (uint8_t)nn;
+	h->n_services = (uint8_t)ns;
+	h->n_v6 = (uint8_t)n6;
+	return true;
+}
+
 /* Build the block anew with e applied. False (nothing changed) when memory runs out. */
 static bool
 block_rebuild(struct host *h, const struct block_edit *e)
@@ -767,9 +880,12 @@ block_rebuild(struct host *h, const struct block_edit *e)
 	size_t text = 0, len, o_sv = off_services(nn), o_v6 = off_v6(nn, ns);
 	struct host_blk *ob = blk(h), *b;
 	struct host_name *names;
-	uint8_t *nb;
-	char *p;
+	uint8_t *nb, cap16;
+	char *p, *t0;
 
+	if (e->drop_name < 0 &&
+	    (!e->set_client_id || (e->client_id != NULL && (ob == NULL || !ob->has_cid))))
+		return block_append(h, e);
 	for (int i = 0; i < h->n_names; i++)
 		if (i != e->drop_name)
 			text += strlen(h->names[i].name) + 1;
@@ -777,15 +893,16 @@ block_rebuild(struct host *h, const struct block_edit *e)
 		text += strlen(e->add_name) + 1;
 	if (cid)
 		text += strlen(cid) + 1;
-	if ((b = malloc(sizeof(*b) + off_text(nn, ns, n6) + text)) == NULL)
+	if ((b = block_alloc(sizeof(*b) + off_text(nn, ns, n6) + text, &cap16)) == NULL)
 		return false;
 	if (ob)
 		*b = *ob;
 	else
 		*b = (struct host_blk){0};
+	b->cap16 = cap16;
 	nb = (uint8_t *)(b + 1);
 	names = (struct host_name *)(void *)nb;
-	p = (char *)nb + off_text(nn, ns, n6);
+	p = t0 = (char *)nb + off_text(nn, ns, n6);
 	if (cid) {
 		len = strlen(cid) + 1;
 		memmove(p, cid, len);
@@ -818,6 +935,7 @@ block_rebuild(struct host *h, const struct block_edit *e)
 		memcpy(nb + o_v6, blk_v6(h), 16 * (size_t)h->n_v6);
 	if (e->add_v6)
 		memcpy(nb + o_v6 + 16 * (size_t)h->n_v6, e->add_v6, 16);
+	b->text_len = (uint16_t)(p - t0);
 	free(ob);
 	h->names = names;
 	h->n_names = (uint8_t)nn;

@@ -384,13 +384,16 @@ on_arp(struct observer *o, const struct ether_frame *f)
 /*
  * A DHCP client's OS: its vendor class (option 60) names it more surely
  * than its parameter request list (option 55), which is tried when the
- * vendor class is absent or matches no rule.
+ * vendor class is absent or matches no rule. The list's text is the shared
+ * value prl_id stands for (dhcp_prl_format()'s output, made safe), so it is
+ * formatted again only when that value may have been cut.
  */
 static void
-dhcp_guess(struct observer *o, struct host *h, const struct dhcp_msg *m, const char *prl,
-           size_t prl_len)
+dhcp_guess(struct observer *o, struct host *h, const struct dhcp_msg *m, uint16_t prl_id)
 {
-	char vc[DHCP_OPT_MAX + 1];
+	char vc[DHCP_OPT_MAX + 1], buf[DHCP_PRL_STR_MAX];
+	const char *prl;
+	size_t prl_len;
 
 	if (o->rules == NULL)
 		return;
@@ -402,6 +405,14 @@ dhcp_guess(struct observer *o, struct host *h, const struct dhcp_msg *m, const c
 			return;
 		}
 	}
+	if (!m->prl.present)
+		return;
+	prl = host_shared(prl_id);
+	prl_len = prl ? strlen(prl) : 0;
+	if (prl == NULL || prl_len >= TEXT_NAME_MAX) {
+		prl_len = dhcp_prl_format(m->prl.v, m->prl.len, buf, sizeof(buf));
+		prl = buf;
+	}
 	if (prl_len)
 		rule_guess(o, h, FP_DHCP_PRL, prl, prl_len, HSRC_DHCP);
 }
@@ -412,7 +423,6 @@ on_dhcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip
 {
 	struct dhcp_msg *m = &o->dhcp;
 	struct host *h;
-	char prl[DHCP_PRL_STR_MAX];
 
 	if (!dhcp_decode(c, m)) {
 		o->n[OBS_MALFORMED_DHCP]++;
@@ -447,13 +457,10 @@ on_dhcp(struct observer *o, const struct ether_frame *f, const struct ipinfo *ip
 	          host_set_dhcp_vendor_class(o->t, h,
 	                                     shared_lookup(o, MEMO_VENDOR_CLASS, m->vendor_class.v,
 	                                                   m->vendor_class.len));
-	bool pl = m->prl.present &&
-	          host_set_dhcp_prl(o->t, h, shared_lookup(o, MEMO_PRL, m->prl.v, m->prl.len));
-	if (vc || pl) {
-		size_t n = m->prl.present ? dhcp_prl_format(m->prl.v, m->prl.len, prl, sizeof(prl))
-		                          : 0;
-		dhcp_guess(o, h, m, prl, n);
-	}
+	uint16_t prl_id = m->prl.present ? shared_lookup(o, MEMO_PRL, m->prl.v, m->prl.len) : 0;
+	bool pl = m->prl.present && host_set_dhcp_prl(o->t, h, prl_id);
+	if (vc || pl)
+		dhcp_guess(o, h, m, prl_id);
 	if (m->client_id.present && m->client_id.len > 1) {
 		static const char hexd[] = "0123456789abcdef";
 		char hex[3 * DHCP_OPT_MAX + 1];

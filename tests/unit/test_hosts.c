@@ -422,6 +422,103 @@ test_block_parts_survive_rebuilds(void **state)
 	host_table_free(t); /* ASan: the block and what hangs off it are freed */
 }
 
+/* What a host's block should hold, kept alongside it by test_block_appends. */
+struct block_model {
+	char names[HOST_MAX_NAMES][TEXT_NAME_MAX + 1];
+	uint8_t src[HOST_MAX_NAMES];
+	int n_names;
+	uint16_t ports[HOST_MAX_SERVICES];
+	int n_services;
+	uint8_t v6[HOST_MAX_V6][16];
+	int n_v6;
+	char cid[TEXT_NAME_MAX + 1]; /* "" none */
+};
+
+static void
+block_check(const struct host *h, const struct block_model *w)
+{
+	assert_int_equal(h->n_names, w->n_names);
+	for (int i = 0; i < w->n_names; i++) {
+		assert_string_equal(h->names[i].name, w->names[i]);
+		assert_int_equal(h->names[i].src, w->src[i]);
+	}
+	assert_int_equal(h->n_services, w->n_services);
+	for (int i = 0; i < w->n_services; i++)
+		assert_int_equal(host_services(h)[i].port, w->ports[i]);
+	assert_int_equal(h->n_v6, w->n_v6);
+	for (int i = 0; i < w->n_v6; i++)
+		assert_memory_equal(host_v6(h, i), w->v6[i], 16);
+	if (w->cid[0])
+		assert_string_equal(host_dhcp_client_id(h), w->cid);
+	else
+		assert_null(host_dhcp_client_id(h));
+}
+
+/*
+ * Names, services, addresses and a first client id are added in place when
+ * the block has room and into a new block when not (long names force that);
+ * a changed client id and a full name list rebuild it. Every part must be
+ * where it was, each name pointing at its own text, after each step.
+ */
+static void
+test_block_appends(void **state)
+{
+	struct host_table *t = host_table_new(4);
+	struct block_model w = {0};
+	uint8_t m[6];
+	struct host *h;
+	char name[TEXT_NAME_MAX + 1];
+
+	(void)state;
+	mac_of(12, m);
+	assert_non_null(h = host_touch(t, m, 1, HSRC_DHCP));
+	block_check(h, &w);
+	for (int step = 0; step < 40; step++) {
+		int kind = step % 5;
+		if (kind == 0 || kind == 3) {
+			/* Names of 1 to 200 bytes: short ones fit the spare room, long ones do not. */
+			size_t len = (size_t)(step * 37 % 200) + 1;
+			uint8_t src = step % 2 ? HSRC_MDNS : HSRC_NETBIOS;
+			for (size_t i = 0; i < len; i++)
+				name[i] = (char)('a' + (step + i) % 26);
+			name[len] = 0;
+			name[0] = (char)('A' + step % 26); /* unlike any other name here */
+			if (w.n_names == HOST_MAX_NAMES) {
+				/* Full: the oldest of the same source goes (a rebuild). */
+				int v = 0;
+				while (w.src[v] != src)
+					v++;
+				memmove(&w.names[v], &w.names[v + 1],
+				        sizeof(w.names[0]) * (size_t)(w.n_names - v - 1));
+				memmove(&w.src[v], &w.src[v + 1], (size_t)(w.n_names - v - 1));
+				w.n_names--;
+			}
+			assert_true(host_add_name(t, h, name, len, (enum host_src)src));
+			memcpy(w.names[w.n_names], name, len + 1);
+			w.src[w.n_names++] = src;
+		} else if (kind == 1) {
+			if (host_add_service(t, h, IPPROTO_TCP, (uint16_t)(1000 + step), NULL,
+			                     NULL))
+				w.ports[w.n_services++] = (uint16_t)(1000 + step);
+		} else if (kind == 2) {
+			uint8_t a6[16] = {0x20, 0x01, 0x0d, 0xb8, [14] = (uint8_t)step, [15] = 1};
+			assert_true(host_add_v6(t, h, a6));
+			if (w.n_v6 == HOST_MAX_V6) {
+				memmove(&w.v6[0], &w.v6[1], 16 * (HOST_MAX_V6 - 1));
+				w.n_v6--;
+			}
+			memcpy(w.v6[w.n_v6++], a6, 16);
+		} else {
+			/* The first one is added in front of the text, later ones replace it. */
+			snprintf(w.cid, sizeof(w.cid), "01:00:16:%02x:%s", step,
+			         step % 2 ? "long-id-text" : "x");
+			assert_true(host_set_client_id(t, h, w.cid, strlen(w.cid)));
+		}
+		block_check(h, &w);
+	}
+	host_table_free(t);
+}
+
 /*
  * Names of every length around the word sizes, plain or with one byte that
  * needs escaping (first, last, middle), are kept exactly as text_sanitize()
@@ -479,6 +576,7 @@ main(void)
 	        cmocka_unit_test(test_summary_matches_record),
 	        cmocka_unit_test(test_block_parts_survive_rebuilds),
 	        cmocka_unit_test(test_names_plain_check_lengths),
+	        cmocka_unit_test(test_block_appends),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -212,6 +212,70 @@ test_runaway_quote_costs_one_line(void **state)
 	free(csv);
 }
 
+/*
+ * Names that need no change are taken as they are; any space, control byte
+ * or backslash out of place, or a name over OUI_NAME_MAX bytes, still goes
+ * through the full clean-up. Each case sits on either side of that line.
+ */
+static void
+test_names_clean_or_cleaned(void **state)
+{
+	char a158[159], a159[160], a160[161], a161[162];
+	char in158b[200], in159b[200], in157s[200], want157s[200];
+	const struct {
+		const char *in, *want;
+	} cases[] = {
+	        {"Acme Corp", "Acme Corp"},
+	        {"A", "A"},
+	        {"Acme  Corp", "Acme Corp"},
+	        {" Acme Corp", "Acme Corp"},
+	        {"Acme Corp ", "Acme Corp"},
+	        {"Acme\tCorp", "Acme Corp"},
+	        {"Acme\\Corp", "Acme\\\\Corp"},
+	        {"Acme\x7f"
+	         "Corp",
+	         "Acme Corp"},
+	        {"Acme \xc3\xa9 Corp", "Acme \xc3\xa9 Corp"},
+	        {a160, a160},
+	        {a161, a160},
+	        {in158b, in158b},
+	        {in159b, a159},
+	        {in157s, want157s},
+	};
+	char *csv = malloc(16384);
+	size_t n = 0;
+	struct oui_db *db;
+
+	(void)state;
+	memset(a158, 'a', 158);
+	a158[158] = 0;
+	memset(a159, 'a', 159);
+	a159[159] = 0;
+	memset(a160, 'a', 160);
+	a160[160] = 0;
+	memset(a161, 'a', 161);
+	a161[161] = 0;
+	snprintf(in158b, sizeof(in158b), "%s b", a158); /* 160 bytes: as it is */
+	snprintf(in159b, sizeof(in159b), "%s b", a159); /* 161: cut after the space, which goes */
+	snprintf(in157s, sizeof(in157s), "%s\\b", a158 + 1);       /* 159 bytes with a backslash */
+	snprintf(want157s, sizeof(want157s), "%s\\\\b", a158 + 1); /* escaped: 160 */
+	assert_non_null(csv);
+	n += (size_t)snprintf(csv, 16384,
+	                      "Registry,Assignment,Organization Name,Organization Address\n");
+	for (size_t i = 0; i < MUSTER_NELEM(cases); i++)
+		n += (size_t)snprintf(csv + n, 16384 - n, "MA-L,0011%02X,\"%s\",x\n", (unsigned)i,
+		                      cases[i].in);
+	db = oui_load_buffer(csv, n, NULL, 0);
+	assert_non_null(db);
+	for (size_t i = 0; i < MUSTER_NELEM(cases); i++) {
+		char mac[32];
+		snprintf(mac, sizeof(mac), "00:11:%02x:00:00:01", (unsigned)i);
+		assert_vendor(db, mac, cases[i].want);
+	}
+	oui_free(db);
+	free(csv);
+}
+
 static void
 test_long_name_truncated(void **state)
 {
@@ -408,6 +472,7 @@ main(void)
 	        cmocka_unit_test(test_malformed_buffers),
 	        cmocka_unit_test(test_runaway_quote_costs_one_line),
 	        cmocka_unit_test(test_long_name_truncated),
+	        cmocka_unit_test(test_names_clean_or_cleaned),
 	        cmocka_unit_test(test_optional_files_missing),
 	        cmocka_unit_test(test_load_files_explicit),
 	        cmocka_unit_test(test_shared_names_stored_once),
