@@ -157,6 +157,8 @@ usage(FILE *f)
 	      "                            else the build's, else PREFIX/lib/muster/)\n"
 	      "  --service-name NAME       name of the temporary service (default MusterDeploy;\n"
 	      "                            must start with Muster)\n"
+	      "  --smb-encrypt L           SMB3 encryption: off, if-possible (default) or\n"
+	      "                            required (fail hosts that cannot encrypt)\n"
 	      "Run:\n"
 	      "  --installer FILE          what to run on every host (prints MUSTER-RESULT;\n"
 	      "                            smb: an .msi or .exe)\n"
@@ -215,6 +217,7 @@ enum {
 	OPT_SHARE,
 	OPT_SVC_EXE,
 	OPT_SERVICE_NAME,
+	OPT_SMB_ENCRYPT,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -256,6 +259,7 @@ static const struct option longopts[] = {
         {"share", required_argument, NULL, OPT_SHARE},
         {"svc-exe", required_argument, NULL, OPT_SVC_EXE},
         {"service-name", required_argument, NULL, OPT_SERVICE_NAME},
+        {"smb-encrypt", required_argument, NULL, OPT_SMB_ENCRYPT},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -297,6 +301,7 @@ struct cli {
 	/* smb */
 	const char *domain, *share, *svc_exe, *service_name;
 	bool kerberos;
+	const char *smb_encrypt; /* --smb-encrypt, or NULL for if-possible */
 	bool user_set, port_set;
 	const char *ssh_only; /* the first SSH-only option given, for a usage error with smb */
 	const char *smb_only;
@@ -392,6 +397,11 @@ static int
 setup_smb(const struct cli *c, struct env_secrets *env, struct smb_config *mcfg,
           struct smb_global **mg, char *err, size_t errlen)
 {
+	mcfg->encrypt = SMB_ENCRYPT_IF_POSSIBLE;
+	if (c->smb_encrypt != NULL && !smb_encrypt_parse(c->smb_encrypt, &mcfg->encrypt)) {
+		snprintf(err, errlen, "--smb-encrypt: off, if-possible or required");
+		return MUSTER_EINVAL;
+	}
 	if (c->service_name != NULL && strncasecmp(c->service_name, "Muster", 6) != 0) {
 		/* A stale service of that name is deleted: never someone else's. */
 		snprintf(err, errlen, "--service-name must start with \"Muster\"");
@@ -563,6 +573,10 @@ main(int argc, char **argv)
 		case OPT_SERVICE_NAME:
 			c.service_name = optarg;
 			c.smb_only = c.smb_only ? c.smb_only : "--service-name";
+			break;
+		case OPT_SMB_ENCRYPT:
+			c.smb_encrypt = optarg;
+			c.smb_only = c.smb_only ? c.smb_only : "--smb-encrypt";
 			break;
 		case OPT_POLICY:
 			c.ssh_only = c.ssh_only ? c.ssh_only : "--host-key-policy";

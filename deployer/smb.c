@@ -34,10 +34,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +53,7 @@
 #include "deployer/scmr.h"
 #include "deployer/smb.h"
 #include "deployer/smbhelper.h"
+#include "sensor/decode/smb2.h"
 
 #define HELPER_EXE      "/proc/self/exe"
 #define REPLY_MAX       (SMBH_FRAME_MAX)
@@ -272,6 +275,76 @@ smb_service_command(const char *winpath, const char *dir, const char *installer,
 	                 winpath, dir, SMB_SVC_EXE_NAME, winpath, dir, installer, winpath, dir,
 	                 SMB_RESULT_NAME, timeout_s);
 	return n < 0 || (size_t)n >= outsz ? MUSTER_ETOOBIG : 0;
+}
+
+bool
+smb_encrypt_parse(const char *s, enum smb_encrypt *out)
+{
+	static const enum smb_encrypt all[] = {SMB_ENCRYPT_OFF, SMB_ENCRYPT_IF_POSSIBLE,
+	                                       SMB_ENCRYPT_REQUIRED};
+
+	for (size_t i = 0; s != NULL && i < MUSTER_NELEM(all); i++) {
+		if (strcmp(s, smb_encrypt_name(all[i])) == 0) {
+			*out = all[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *
+smb_encrypt_name(enum smb_encrypt e)
+{
+	switch (e) {
+	case SMB_ENCRYPT_OFF:
+		return "off";
+	case SMB_ENCRYPT_REQUIRED:
+		return "required";
+	case SMB_ENCRYPT_IF_POSSIBLE:
+	default:
+		return "if-possible";
+	}
+}
+
+static const char *
+dialect_name(uint16_t d)
+{
+	switch (d) {
+	case SMB2_DIALECT_202:
+		return "2.0.2";
+	case SMB2_DIALECT_210:
+		return "2.1";
+	case SMB2_DIALECT_300:
+		return "3.0";
+	case SMB2_DIALECT_302:
+		return "3.0.2";
+	case SMB2_DIALECT_311:
+		return "3.1.1";
+	default:
+		return "of an unknown dialect";
+	}
+}
+
+bool
+smb_negotiate_encrypts(uint16_t dialect, uint32_t capabilities, uint16_t cipher, char *why,
+                       size_t whylen)
+{
+	if (dialect < SMB2_DIALECT_300 || dialect == SMB2_DIALECT_WILDCARD) {
+		snprintf(why, whylen,
+		         "the target speaks SMB %s at most, and encryption needs SMB 3",
+		         dialect_name(dialect));
+		return false;
+	}
+	/* 3.1.1 names its cipher in a negotiate context (0: none in common); 3.0.x has a flag. */
+	if (dialect == SMB2_DIALECT_311 ? cipher == 0
+	                                : (capabilities & SMB2_GLOBAL_CAP_ENCRYPTION) == 0) {
+		snprintf(why, whylen,
+		         "the target speaks SMB %s but offers no encryption (off on the server)",
+		         dialect_name(dialect));
+		return false;
+	}
+	why[0] = '\0';
+	return true;
 }
 
 bool
@@ -595,6 +668,10 @@ session_init(struct deploy_job *j, struct deploy_outcome *o)
 	q.s2 = h->domain;
 	q.s3 = g->cfg.password.p ? g->cfg.password.p : "";
 	q.flags = g->cfg.kerberos || strchr(h->user, '@') != NULL ? SMBH_F_KERBEROS : 0;
+	if (g->cfg.encrypt == SMB_ENCRYPT_IF_POSSIBLE)
+		q.flags |= SMBH_F_ENCRYPT_IF_POSSIBLE;
+	else if (g->cfg.encrypt == SMB_ENCRYPT_REQUIRED)
+		q.flags |= SMBH_F_ENCRYPT_REQUIRED;
 	q.handle = j->port;
 	q.count = left > 0 ? (uint32_t)(left < 86400000 ? left : 86400000) : 1000;
 	r = call(j, &q, &rep, "starting the SMB client", o);
@@ -683,10 +760,18 @@ session_failure(struct deploy_job *j, int eno, struct deploy_outcome *o)
 	switch (eno) {
 	case EACCES:
 	case EPERM:
+		/*
+		 * libsmbclient says EPERM for a refused logon, and (in releases
+		 * that enforce SMBC_ENCRYPTLEVEL_REQUIRE; 4.17 does not) for a
+		 * server that cannot encrypt: with "required" the reason names both.
+		 */
 		deploy_fail(o, DEPLOY_AUTH_FAILED, false,
 		            "the target refused the logon of %s (wrong password, unknown user, or "
-		            "the account is disabled or locked)",
-		            who(j));
+		            "the account is disabled or locked%s)",
+		            who(j),
+		            G(j)->cfg.encrypt == SMB_ENCRYPT_REQUIRED
+		                    ? "; or, with --smb-encrypt required, no encryption"
+		                    : "");
 		break;
 	case ECONNREFUSED:
 	case EHOSTUNREACH:
@@ -783,6 +868,116 @@ scm_failed(struct deploy_job *j, int r, const struct scmr_err *e, enum deploy_st
 	return r;
 }
 
+/* Wait for fd to be ready for events until deadline (CLOCK_MONOTONIC ms): 0 or MUSTER_ETIMEOUT. */
+static int
+wait_ready(struct deploy_job *j, int fd, short events, int64_t deadline)
+{
+	struct pollfd p = {fd, events, 0};
+
+	for (;;) {
+		int64_t left = deadline - deploy_now_ms();
+		int r;
+		if (left <= 0 || deploy_timed_out(j))
+			return MUSTER_ETIMEOUT;
+		r = poll(&p, 1, left < 200 ? (int)left : 200);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return MUSTER_EIO;
+	}
+}
+
+/*
+ * --smb-encrypt required: a NEGOTIATE of our own on fd (the TCP check's
+ * connection), before libsmbclient logs on, tells whether the server can
+ * encrypt at all. libsmbclient 4.17 cannot be relied on for that: at
+ * SMBC_ENCRYPTLEVEL_REQUIRE it goes on unencrypted when the server offers no
+ * encryption (deployer/README.md, "SMB encryption").
+ */
+static int
+check_encryption_offered(struct deploy_job *j, int fd, int64_t timeout_ms, struct deploy_outcome *o)
+{
+	uint8_t req[SMB2_NEGOTIATE_REQ_LEN], guid[16], salt[SMB2_SALT_LEN], rx[16384];
+	size_t n, sent = 0, got = 0, want = SMB2_NB_HDR_LEN;
+	int64_t deadline = deploy_now_ms() + timeout_ms;
+	struct smb2_negotiate_resp nr;
+	struct cursor c;
+	char why[160];
+
+	if (deadline > j->deadline)
+		deadline = j->deadline;
+	if (getrandom(guid, sizeof(guid), 0) != sizeof(guid) ||
+	    getrandom(salt, sizeof(salt), 0) != sizeof(salt)) {
+		deploy_fail(o, DEPLOY_UNREACHABLE, false, "no randomness for an SMB negotiation");
+		return MUSTER_EIO;
+	}
+	n = smb2_build_negotiate(req, sizeof(req), guid, salt);
+	while (sent < n) {
+		ssize_t w = send(fd, req + sent, n - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0)
+			sent += (size_t)w;
+		else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			goto dropped;
+		else if (wait_ready(j, fd, POLLOUT, deadline) != 0)
+			goto late;
+	}
+	while (got < want) {
+		ssize_t r = recv(fd, rx + got, want - got, MSG_DONTWAIT);
+		if (r > 0) {
+			got += (size_t)r;
+			if (got == SMB2_NB_HDR_LEN && want == SMB2_NB_HDR_LEN) {
+				size_t len;
+				if (!smb2_frame_len(rx, &len) ||
+				    len > sizeof(rx) - SMB2_NB_HDR_LEN) {
+					deploy_fail(o, DEPLOY_UNREACHABLE, false,
+					            "port %u does not answer like an SMB server",
+					            j->port);
+					return MUSTER_EPARSE;
+				}
+				want += len;
+			}
+		} else if (r == 0) {
+			errno = 0;
+			goto dropped;
+		} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			goto dropped;
+		} else if (wait_ready(j, fd, POLLIN, deadline) != 0) {
+			goto late;
+		}
+	}
+	c = cursor_init(rx, got);
+	if (!smb2_parse_negotiate_response(&c, &nr)) {
+		deploy_fail(
+		        o, DEPLOY_UNREACHABLE, false,
+		        "SMB negotiation failed (%s), so no encryption (--smb-encrypt required)",
+		        nr.err == SMB2_ERR_SMB1 ? "the server speaks only SMB1"
+		                                : smb2_err_str(nr.err));
+		return MUSTER_EPARSE;
+	}
+	if (!smb_negotiate_encrypts(nr.dialect, nr.capabilities, nr.cipher, why, sizeof(why))) {
+		deploy_fail(o, DEPLOY_PRECHECK_FAILED, false,
+		            "no SMB encryption with --smb-encrypt required: %s", why);
+		return MUSTER_EPERM;
+	}
+	log_debug("smb-encryption-offered", "host=%s dialect=%s cipher=%u", j->target->host,
+	          dialect_name(nr.dialect), nr.cipher);
+	return 0;
+late:
+	if (deploy_timed_out(j)) {
+		deploy_fail_timeout(j, o, "negotiating SMB");
+		return MUSTER_ETIMEOUT;
+	}
+	deploy_fail(o, DEPLOY_UNREACHABLE, false,
+	            "no answer to an SMB negotiation on port %u within %lld s", j->port,
+	            (long long)(timeout_ms / 1000));
+	return MUSTER_ETIMEOUT;
+dropped:
+	deploy_fail(o, DEPLOY_UNREACHABLE, true,
+	            "the target dropped the connection during the SMB negotiation (%s)",
+	            errno ? strerror(errno) : "end of stream");
+	return MUSTER_ENET;
+}
+
 static int
 smb_connect(struct deploy_job *j, struct deploy_outcome *o)
 {
@@ -815,6 +1010,13 @@ smb_connect(struct deploy_job *j, struct deploy_outcome *o)
 	if ((fd = deploy_tcp_connect(j, g->cfg.connect_timeout_ms, "SMB", addr, sizeof(addr), o)) <
 	    0)
 		return fd;
+	if (g->cfg.encrypt == SMB_ENCRYPT_REQUIRED) {
+		int r = check_encryption_offered(j, fd, g->cfg.connect_timeout_ms, o);
+		if (r != 0) {
+			close(fd);
+			return r;
+		}
+	}
 	close(fd);
 	return helper_start(j, o);
 }
@@ -825,8 +1027,10 @@ smb_authenticate(struct deploy_job *j, struct deploy_outcome *o)
 	int r = pipe_open(j, false, o);
 
 	if (r == 0)
-		log_debug("smb-session", "host=%s user=\"%s\" kerberos=%d", j->target->host, who(j),
-		          G(j)->cfg.kerberos || strchr(H(j)->user, '@') != NULL);
+		log_debug("smb-session", "host=%s user=\"%s\" kerberos=%d encrypt=%s",
+		          j->target->host, who(j),
+		          G(j)->cfg.kerberos || strchr(H(j)->user, '@') != NULL,
+		          smb_encrypt_name(G(j)->cfg.encrypt));
 	return r;
 }
 

@@ -71,10 +71,30 @@ bool smb_workdir_stale(uint64_t mtime, int64_t now);
 /* Free bytes from libsmbclient's statvfs (see smb.c: its f_bsize holds bytes per sector). */
 uint64_t smb_free_bytes(uint64_t bsize, uint64_t frsize, uint64_t bavail);
 
+/* --smb-encrypt: SMB3 encryption of the session (the zero value is the default). */
+enum smb_encrypt {
+	SMB_ENCRYPT_IF_POSSIBLE = 0, /* encrypt when the server can, else go on without */
+	SMB_ENCRYPT_OFF,             /* never ask for it */
+	SMB_ENCRYPT_REQUIRED,        /* fail the host when the server cannot encrypt */
+};
+
+/* "off", "if-possible" or "required" into *out; false for anything else. */
+bool smb_encrypt_parse(const char *s, enum smb_encrypt *out);
+/* The option's word for e. */
+const char *smb_encrypt_name(enum smb_encrypt e);
+/*
+ * Whether an SMB2 NEGOTIATE response (its dialect, capabilities and, for
+ * 3.1.1, the cipher of its encryption context, 0 when none) lets the
+ * session be encrypted. When not, why says so in a sentence.
+ */
+bool smb_negotiate_encrypts(uint16_t dialect, uint32_t capabilities, uint16_t cipher, char *why,
+                            size_t whylen);
+
 /* What the method needs for the whole run. */
 struct smb_config {
 	const char *domain;       /* --domain, or NULL */
 	bool kerberos;            /* --kerberos: Kerberos first (ccache or password), NTLM after */
+	enum smb_encrypt encrypt; /* --smb-encrypt */
 	const char *share;        /* --share spec, or NULL for ADMIN$ then C$\Windows\Temp */
 	const char *svc_exe;      /* --svc-exe, or NULL for the default (smb_default_svc_exe) */
 	const char *service_name; /* NULL: SMB_SERVICE_NAME */

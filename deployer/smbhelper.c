@@ -485,6 +485,8 @@ do_init(const struct smbh_req *q)
 {
 	if (H.ctx != NULL)
 		return EBUSY;
+	if ((q->flags & SMBH_F_ENCRYPT_IF_POSSIBLE) && (q->flags & SMBH_F_ENCRYPT_REQUIRED))
+		return EINVAL;
 	snprintf(H.user, sizeof(H.user), "%s", q->s1);
 	snprintf(H.domain, sizeof(H.domain), "%s", q->s2);
 	H.pwlen = strlen(q->s3);
@@ -508,8 +510,21 @@ do_init(const struct smbh_req *q)
 	smbc_setPort(H.ctx, (uint16_t)q->handle);
 	/* Fixed per connection when it is made; the worker kills us at the deadline anyway. */
 	smbc_setTimeout(H.ctx, q->count < 1000 ? 1000 : (int)q->count);
-	/* SMB2 at least (a process-wide setting: this process serves one host). */
-	smbc_setOptionProtocols(H.ctx, "SMB2_02", NULL);
+	/* SMB2 at least, SMB3 to encrypt (a process-wide setting: this process serves one host). */
+	smbc_setOptionProtocols(H.ctx, (q->flags & SMBH_F_ENCRYPT_REQUIRED) ? "SMB3_00" : "SMB2_02",
+	                        NULL);
+	/*
+	 * SMB3 encryption. Any level but NONE also makes libsmbclient require
+	 * signing. Measured with Debian 12's 4.17 (deployer/README.md, "SMB
+	 * encryption"): connections to a disk share are encrypted when the
+	 * server can, the one to IPC$ (svcctl) never is, and REQUIRE goes on
+	 * unencrypted like REQUEST when the server cannot: the worker checks
+	 * the server's offer itself first.
+	 */
+	smbc_setOptionSmbEncryptionLevel(
+	        H.ctx, (q->flags & SMBH_F_ENCRYPT_REQUIRED)      ? SMBC_ENCRYPTLEVEL_REQUIRE
+	               : (q->flags & SMBH_F_ENCRYPT_IF_POSSIBLE) ? SMBC_ENCRYPTLEVEL_REQUEST
+	                                                         : SMBC_ENCRYPTLEVEL_NONE);
 	if (smbc_init_context(H.ctx) == NULL) {
 		int e = errno ? errno : EINVAL;
 		smbc_free_context(H.ctx, 1);

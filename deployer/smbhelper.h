@@ -58,6 +58,14 @@ enum smbh_op {
 
 #define SMBH_F_KERBEROS 0x1u /* INIT: try Kerberos first, NTLM after */
 #define SMBH_F_DIRS     0x2u /* LIST: directories ("." and ".." left out), not files */
+/*
+ * INIT: SMB3 encryption, at most one of the two (neither: none asked for,
+ * SMBC_ENCRYPTLEVEL_NONE). IF_POSSIBLE is SMBC_ENCRYPTLEVEL_REQUEST,
+ * REQUIRED is SMBC_ENCRYPTLEVEL_REQUIRE; with either, libsmbclient also
+ * requires signing. Both at once is refused (EINVAL).
+ */
+#define SMBH_F_ENCRYPT_IF_POSSIBLE 0x4u
+#define SMBH_F_ENCRYPT_REQUIRED    0x8u
 
 /* One request. The strings and data point into the frame they were decoded from. */
 struct smbh_req {

@@ -29,6 +29,13 @@
 #     shares afterwards.
 #  C. the faults fixed (but the ordinary user and SMB1): --retry-from redoes exactly
 #     the hosts that failed in A.
+#  E. SMB encryption (--smb-encrypt): the default run B is encrypted on the
+#     share's connection (SMB3 TRANSFORM headers 0xFD 'SMB' on the wire) and
+#     signed on IPC$ (libsmbclient 4.17 never encrypts IPC$); "required"
+#     fails a host whose smbd has "server smb encrypt = off" and one limited
+#     to SMB 2.1 (precheck-failed, reason naming encryption) before logging
+#     on; "off" works there and sends neither TRANSFORM nor signed writes;
+#     a 64 MiB upload timed encrypted, signed only and plain.
 #  Also: Kerberos requested with no KDC falls back to NTLM, and a stale
 #  working directory of ours (48 h old) is removed while look-alikes stay;
 #  the password from MUSTER_SMB_PASSWORD (with unused SSH password
@@ -50,7 +57,7 @@ py=/usr/bin/python3
 . "$src/tests/lab/lab.sh"
 
 lab_require_root
-lab_require_cmds /usr/sbin/smbd /usr/sbin/nmbd smbpasswd "$py" timeout cc pkg-config sha256sum
+lab_require_cmds /usr/sbin/smbd /usr/sbin/nmbd smbpasswd "$py" timeout cc pkg-config sha256sum tcpdump tshark
 if [[ ! -x $deploy ]]; then
 	echo "SKIP: $deploy is not built"
 	exit 77
@@ -75,7 +82,7 @@ lab_user_cleanup() {
 	[[ -n ${KEEP_WORK:-} ]] || rm -rf -- "$work"
 }
 
-N=9
+N=11
 GOOD=(1 2 3 4)
 RO_ADMIN_HOST=3 # ADMIN$ read-only: the upload goes to C$\Windows\Temp
 STALE_HOST=4    # a service named MusterDeploy exists
@@ -84,6 +91,8 @@ BADPW_HOST=6    # root's password there is another one
 CLOSED_HOST=7   # nothing on 445
 SILENT_HOST=8   # accepts TCP 445, then says nothing
 SMB1_HOST=9     # Samba that speaks only SMB1 (NT1)
+ENCOFF_HOST=10  # smbd with "server smb encrypt = off" (not in run A)
+SMB21_HOST=11   # smbd limited to SMB 2.1: no encryption possible (not in run A)
 TIMEOUT=10
 
 # --- secrets and files ---------------------------------------------------------
@@ -129,6 +138,8 @@ smb_conf() { # smb_conf I: the shares (and settings) of host I
 		echo "	server min protocol = SMB2_02"
 	fi
 	(($1 == STALE_HOST)) && echo "	svcctl list = MusterDeploy"
+	(($1 == ENCOFF_HOST)) && echo "	server smb encrypt = off"
+	(($1 == SMB21_HOST)) && echo "	server max protocol = SMB2_10"
 	echo "[ADMIN\$]"
 	echo "	path = /srv/win/Windows"
 	if (($1 == RO_ADMIN_HOST)); then echo "	read only = yes"; else echo "	read only = no"; fi
@@ -146,13 +157,13 @@ start_smb() { # start_smb I: Samba with ADMIN$ and C$ in the host's private /srv
 set_password() { # set_password I USER PASSWORD (printf is a builtin: not in any argv)
 	printf '%s\n%s\n' "$3" "$3" | lab_exec "$1" smbpasswd -c /etc/samba/smb.conf -a -s "$2" >/dev/null
 }
-for i in 1 2 3 4 5 6 $SMB1_HOST; do start_smb "$i" & done
+for i in 1 2 3 4 5 6 $SMB1_HOST $ENCOFF_HOST $SMB21_HOST; do start_smb "$i" & done
 wait
-for i in 1 2 3 4 5 6 $SMB1_HOST; do
+for i in 1 2 3 4 5 6 $SMB1_HOST $ENCOFF_HOST $SMB21_HOST; do
 	grep -q "smbd:445" <(awk -v i="$i" '$1 == i { print $6 }' "$LAB_DIR/hosts.tsv") ||
 		{ echo "FAIL - smbd on host $i"; exit 1; }
 done
-for i in 1 2 3 4 5 $SMB1_HOST; do set_password "$i" root "$pw" || { echo "FAIL - smbpasswd $i"; exit 1; }; done
+for i in 1 2 3 4 5 $SMB1_HOST $ENCOFF_HOST $SMB21_HOST; do set_password "$i" root "$pw" || { echo "FAIL - smbpasswd $i"; exit 1; }; done
 set_password "$BADPW_HOST" root "$pw6" || exit 1
 lab_exec "$USER_HOST" useradd -M -s /bin/false deployer || exit 1
 set_password "$USER_HOST" deployer "$pw" || exit 1
@@ -167,7 +178,7 @@ for ((k = 0; k < 50; k++)); do
 done
 
 : >"$work/targets"
-for ((i = 1; i <= N; i++)); do
+for ((i = 1; i <= SMB1_HOST; i++)); do
 	if ((i == USER_HOST)); then echo "deployer@$(lab_ip "$i")"; else lab_ip "$i"; fi
 done >"$work/targets"
 for i in "${GOOD[@]}"; do lab_ip "$i"; done >"$work/targets-good"
@@ -313,7 +324,19 @@ for i in "${GOOD[@]}"; do [[ $(leftovers "$i") == 0 ]] || bad=$((bad + 1)); done
 check "run A: the dry run removed its directories" test "$bad" = 0
 
 # --- B: a real run on the 4 good hosts -----------------------------------------
+capture_start() { # capture_start NAME I: SMB packets of host I's bridge port (headers only)
+	ip netns exec "$LAB_BR_NS" tcpdump -i "$LAB_PREFIX-p$2" -nn -U --immediate-mode -s 160 -w "$work/$1.pcap" \
+		tcp port 445 >/dev/null 2>"$work/$1.tcpdump" &
+	cap_pid=$!
+	for ((k = 0; k < 100; k++)); do grep -q "listening on" "$work/$1.tcpdump" && break; sleep 0.05; done
+}
+capture_stop() { sleep 0.2; kill "$cap_pid" 2>/dev/null; wait "$cap_pid" 2>/dev/null; }
+smb_count() { # smb_count NAME FILTER: SMB2 messages (or transforms) of the capture that match
+	tshark -r "$work/$1.pcap" -d tcp.port==445,nbss -Y "$2" -T fields -e frame.number 2>/dev/null | wc -l
+}
+capture_start B 1
 run_deploy B --targets "$work/targets-good" --parallel 4 --timeout 60 --log-level debug
+capture_stop
 check "run B: exit 1 (Samba creates no service)" test "$rc" = 1
 for i in 1 2 3; do
 	check "run B: host $i install-failed with Samba's fault for RCreateServiceW" \
@@ -341,6 +364,83 @@ import json,sys
 r = json.load(open(sys.argv[1]))
 assert len(r) == 4 and all(o["method"] == "smb" and o["port"] == 445 and o["reason"] for o in r), r
 assert len({o["host"] for o in r}) == 4' "$work/B.json"
+
+# --- E: SMB encryption ------------------------------------------------------------
+# In B (the default, if-possible) the share's connection is encrypted: SMB3
+# TRANSFORM headers, no plain write; the svcctl pipe's (IPC$) is signed only.
+# (Requests are counted: Samba's interim STATUS_PENDING replies are never signed.)
+b_tf=$(smb_count B 'smb2.protocol_id == 0xfd534d42')
+# The upload's writes are 1 MiB; the pipe's are DCE/RPC fragments of a few KiB at most.
+big_writes='smb2.cmd == 9 && smb2.flags.response == 0 && smb2.write_length > 65536'
+b_plain_big=$(smb_count B "$big_writes")
+b_signed=$(smb_count B 'smb2.cmd == 9 && smb2.flags.response == 0 && smb2.flags.signature == 1')
+b_unsigned=$(smb_count B 'smb2.cmd == 9 && smb2.flags.response == 0 && smb2.flags.signature == 0')
+check "run E: the default run B encrypted host 1's share traffic ($b_tf TRANSFORM messages, $b_plain_big plain upload writes)" \
+	test "$b_tf" -gt 20 -a "$b_plain_big" = 0
+check "run E: ... and signed every plain write, the svcctl pipe's on IPC\$ ($b_signed signed, $b_unsigned unsigned)" \
+	test "$b_signed" -gt 0 -a "$b_unsigned" = 0
+# required: the two hosts that cannot encrypt fail before logging on, host 1 does not.
+printf '%s\n' "$(lab_ip 1)" "$(lab_ip $ENCOFF_HOST)" "$(lab_ip $SMB21_HOST)" >"$work/targets-enc"
+run_deploy R --targets "$work/targets-enc" --parallel 3 --timeout 60 --smb-encrypt required \
+	--log-level debug
+check "run E: required: host $ENCOFF_HOST (server smb encrypt = off) precheck-failed, encryption named" \
+	has_status "$work/R.json" $ENCOFF_HOST precheck-failed \
+	'^no SMB encryption with --smb-encrypt required: the target speaks SMB 3\.1\.1 but offers no encryption \(off on the server\)$'
+check "run E: required: host $SMB21_HOST (SMB 2.1 at most) precheck-failed, encryption named" \
+	has_status "$work/R.json" $SMB21_HOST precheck-failed \
+	'^no SMB encryption with --smb-encrypt required: the target speaks SMB 2\.1 at most, and encryption needs SMB 3$'
+check "run E: required: both failed in connect, neither was logged on to, nothing left there" eval \
+	'[ "$(field_of "$work/R.json" "$(lab_ip $ENCOFF_HOST)" failed_in)" = connect ] &&
+	[ "$(field_of "$work/R.json" "$(lab_ip $SMB21_HOST)" failed_in)" = connect ] &&
+	grep -q "host=$(lab_ip 1) state=authenticate" "$work/R.err" &&
+	! grep -Eq "host=($(lab_ip $ENCOFF_HOST)|$(lab_ip $SMB21_HOST)) state=authenticate" "$work/R.err" &&
+	[ "$(leftovers $ENCOFF_HOST)" = 0 ] && [ "$(leftovers $SMB21_HOST)" = 0 ]'
+check "run E: required: host 1 went through upload and verify (Samba's fault in the run step)" \
+	has_status "$work/R.json" 1 install-failed '^cannot create service MusterDeploy: CreateServiceW:'
+# 64 MiB to host 1 (encrypted, then off) and host 10 (if-possible there: signed only).
+head -c 67108864 /dev/urandom >"$work/big.msi"
+upload_ms() { # upload_ms NAME IP: from state=upload to state=verify in NAME.err
+	sed -n "s/.*host=$2 state=\(upload\|verify\) attempt=1 ms=\([0-9]*\).*/\2/p" "$work/$1.err" |
+		paste -sd' ' | awk 'NF == 2 { print $2 - $1 }'
+}
+lab_ip $ENCOFF_HOST >"$work/t$ENCOFF_HOST"
+lab_ip 1 >"$work/t1"
+big_run() { # big_run NAME I ARGS...: the 64 MiB installer to host I, captured
+	local name=$1 i=$2
+	shift 2
+	capture_start "$name" "$i"
+	run_deploy "$name" --targets "$work/t$i" --timeout 60 --log-level debug --installer "$work/big.msi" "$@"
+	capture_stop
+}
+big_run E1 1
+big_run O1 1 --smb-encrypt off
+big_run E10 $ENCOFF_HOST
+big_run O10 $ENCOFF_HOST --smb-encrypt off
+e1=$(upload_ms E1 "$(lab_ip 1)")
+o1=$(upload_ms O1 "$(lab_ip 1)")
+e10=$(upload_ms E10 "$(lab_ip $ENCOFF_HOST)")
+o10=$(upload_ms O10 "$(lab_ip $ENCOFF_HOST)")
+check "run E: 64 MiB uploaded and verified in all four runs (if-possible and off, hosts 1 and $ENCOFF_HOST)" eval \
+	'for n in E1 O1; do has_status "$work/$n.json" 1 install-failed "^cannot create service" || exit 1; done &&
+	for n in E10 O10; do has_status "$work/$n.json" $ENCOFF_HOST install-failed "^cannot create service" || exit 1; done &&
+	[ -n "$e1" ] && [ -n "$o1" ] && [ -n "$e10" ] && [ -n "$o10" ]'
+o1_tf=$(smb_count O1 'smb2.protocol_id == 0xfd534d42')
+o1_signed=$(smb_count O1 'smb2.cmd == 9 && smb2.flags.signature == 1')
+o1_writes=$(smb_count O1 "$big_writes")
+check "run E: off: neither TRANSFORM nor signed writes ($o1_tf, $o1_signed; $o1_writes plain upload writes)" \
+	test "$o1_tf" = 0 -a "$o1_signed" = 0 -a "$o1_writes" -ge 64
+e10_tf=$(smb_count E10 'smb2.protocol_id == 0xfd534d42')
+e10_unsigned=$(smb_count E10 'smb2.cmd == 9 && smb2.flags.response == 0 && smb2.flags.signature == 0')
+e10_writes=$(smb_count E10 'smb2.cmd == 9 && smb2.flags.response == 0')
+check "run E: if-possible where the server cannot encrypt: goes on unencrypted, every write signed ($e10_tf TRANSFORM, $e10_unsigned unsigned of $e10_writes writes)" \
+	test "$e10_tf" = 0 -a "$e10_unsigned" = 0 -a "$e10_writes" -gt 60
+echo "# upload of 64 MiB: encrypted ${e1} ms, plain ${o1} ms (host 1);" \
+	"signed only ${e10} ms, plain ${o10} ms (host $ENCOFF_HOST)"
+lab_sensor_exec "$deploy" --method smb --password-file "$work/password" --targets "$work/t1" \
+	--installer "$work/agent.msi" --svc-exe "$svc" --smb-encrypt maybe >"$work/U4.out" 2>&1
+u4=$?
+enc_usage() { [[ $u4 == 2 ]] && grep -q -- "--smb-encrypt: off, if-possible or required" "$work/U4.out"; }
+check "usage: --smb-encrypt maybe: exit 2" enc_usage
 
 # --- C: fix what can be fixed, retry only the failed hosts ---------------------
 set_password "$BADPW_HOST" root "$pw" || exit 1

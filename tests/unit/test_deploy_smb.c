@@ -13,19 +13,24 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/muster.h"
 #include "common/nodump.h"
 
 #ifdef MUSTER_HAVE_SMB
+#include "deployer/engine.h"
 #include "deployer/smb.h"
 #include "deployer/smbhelper.h"
+#include "sensor/decode/smb2.h"
 
 static void
 test_share_parse(void **state)
@@ -355,6 +360,114 @@ test_stale_dirs(void **state)
 	assert_false(smb_workdir_stale(0, now));                    /* no time given */
 }
 
+/* --smb-encrypt's words, and nothing else. */
+static void
+test_encrypt_parse(void **state)
+{
+	enum smb_encrypt e = SMB_ENCRYPT_OFF;
+
+	(void)state;
+	assert_true(smb_encrypt_parse("if-possible", &e));
+	assert_int_equal(e, SMB_ENCRYPT_IF_POSSIBLE);
+	assert_true(smb_encrypt_parse("required", &e));
+	assert_int_equal(e, SMB_ENCRYPT_REQUIRED);
+	assert_true(smb_encrypt_parse("off", &e));
+	assert_int_equal(e, SMB_ENCRYPT_OFF);
+	assert_false(smb_encrypt_parse("Required", &e));
+	assert_false(smb_encrypt_parse("on", &e));
+	assert_false(smb_encrypt_parse("", &e));
+	assert_false(smb_encrypt_parse(NULL, &e));
+	assert_int_equal(e, SMB_ENCRYPT_OFF); /* untouched by a refusal */
+	/* A zeroed configuration asks for the default. */
+	assert_int_equal((enum smb_encrypt)0, SMB_ENCRYPT_IF_POSSIBLE);
+	assert_string_equal(smb_encrypt_name(SMB_ENCRYPT_IF_POSSIBLE), "if-possible");
+	assert_string_equal(smb_encrypt_name(SMB_ENCRYPT_REQUIRED), "required");
+	assert_string_equal(smb_encrypt_name(SMB_ENCRYPT_OFF), "off");
+}
+
+/* --smb-encrypt required: what a NEGOTIATE response must offer. */
+static void
+test_negotiate_encrypts(void **state)
+{
+	char why[160];
+
+	(void)state;
+	/* 3.1.1: the cipher of the encryption context decides (Samba: AES-128-GCM, 2). */
+	assert_true(smb_negotiate_encrypts(SMB2_DIALECT_311, 0x7, 2, why, sizeof(why)));
+	assert_string_equal(why, "");
+	assert_false(smb_negotiate_encrypts(SMB2_DIALECT_311, 0xf, 0, why, sizeof(why)));
+	assert_string_equal(why, "the target speaks SMB 3.1.1 but offers no encryption (off on the "
+	                         "server)");
+	/* 3.1.1 has no capability flag for it: the flag alone is not enough. */
+	assert_false(smb_negotiate_encrypts(SMB2_DIALECT_311, SMB2_GLOBAL_CAP_ENCRYPTION, 0, why,
+	                                    sizeof(why)));
+	/* 3.0 and 3.0.2: the capability flag. */
+	assert_true(smb_negotiate_encrypts(SMB2_DIALECT_302, SMB2_GLOBAL_CAP_ENCRYPTION, 0, why,
+	                                   sizeof(why)));
+	assert_false(smb_negotiate_encrypts(SMB2_DIALECT_300, 0x7, 0, why, sizeof(why)));
+	assert_string_equal(why, "the target speaks SMB 3.0 but offers no encryption (off on the "
+	                         "server)");
+	/* 2.x never encrypts, whatever else it says. */
+	assert_false(smb_negotiate_encrypts(SMB2_DIALECT_210, 0x47, 2, why, sizeof(why)));
+	assert_string_equal(why, "the target speaks SMB 2.1 at most, and encryption needs SMB 3");
+	assert_false(smb_negotiate_encrypts(SMB2_DIALECT_202, 0x40, 0, why, sizeof(why)));
+	assert_false(smb_negotiate_encrypts(SMB2_DIALECT_WILDCARD, 0x40, 2, why, sizeof(why)));
+}
+
+/*
+ * The helper's INIT with each encryption flag, in a forked helper loop
+ * (smbh_main): one level at a time is taken, both at once are refused.
+ * smbc_init_context makes no connection, so no server is needed.
+ */
+static void
+test_helper_encrypt_flags(void **state)
+{
+	static const struct {
+		uint32_t flags;
+		int eno;
+	} cases[] = {
+	        {0, 0},
+	        {SMBH_F_ENCRYPT_IF_POSSIBLE, 0},
+	        {SMBH_F_ENCRYPT_REQUIRED, 0},
+	        {SMBH_F_ENCRYPT_IF_POSSIBLE | SMBH_F_ENCRYPT_REQUIRED, EINVAL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct smbh h = {.fd = -1};
+		struct smbh_req q = {.op = SMBH_INIT,
+		                     .s1 = "u",
+		                     .s3 = "p",
+		                     .handle = 445,
+		                     .count = 1000,
+		                     .flags = cases[i].flags};
+		struct smbh_rep rep;
+		struct buf b;
+		int sv[2], r;
+
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		h.pid = fork();
+		assert_true(h.pid >= 0);
+		if (h.pid == 0) {
+			close(sv[0]);
+			smbh_main(sv[1]);
+		}
+		close(sv[1]);
+		h.fd = sv[0];
+		buf_init(&b, SMBH_FRAME_MAX);
+		r = smbh_call(&h, &q, &rep, &b, deploy_now_ms() + 10000);
+		if (cases[i].eno == 0) {
+			assert_int_equal(r, 0);
+		} else {
+			assert_int_equal(r, MUSTER_ENET);
+			assert_int_equal(h.eno, cases[i].eno);
+		}
+		smbh_stop(&h, 5000);
+		assert_string_equal(h.why, "the SMB helper exited with status 0");
+		buf_free(&b);
+	}
+}
+
 /* muster-deploy's first call: no core file, not dumpable. */
 static void
 test_no_dumps(void **state)
@@ -373,12 +486,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_share_parse),     cmocka_unit_test(test_user_parse),
-	        cmocka_unit_test(test_service_command), cmocka_unit_test(test_free_bytes),
-	        cmocka_unit_test(test_req_roundtrip),   cmocka_unit_test(test_req_refused),
-	        cmocka_unit_test(test_rep_roundtrip),   cmocka_unit_test(test_no_helper),
-	        cmocka_unit_test(test_helper_env),      cmocka_unit_test(test_stale_dirs),
+	        cmocka_unit_test(test_share_parse),
+	        cmocka_unit_test(test_user_parse),
+	        cmocka_unit_test(test_service_command),
+	        cmocka_unit_test(test_free_bytes),
+	        cmocka_unit_test(test_req_roundtrip),
+	        cmocka_unit_test(test_req_refused),
+	        cmocka_unit_test(test_rep_roundtrip),
+	        cmocka_unit_test(test_no_helper),
+	        cmocka_unit_test(test_helper_env),
+	        cmocka_unit_test(test_stale_dirs),
 	        cmocka_unit_test(test_no_dumps),
+	        cmocka_unit_test(test_encrypt_parse),
+	        cmocka_unit_test(test_helper_encrypt_flags),
+	        cmocka_unit_test(test_negotiate_encrypts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
