@@ -1539,6 +1539,12 @@ host_best_os(const struct host *h, struct fp_os *out)
 	return best_os_compute(h, out, &set[0]);
 }
 
+/* "00" to "99": two decimal digits a step. */
+static const char digits2[] = "0001020304050607080910111213141516171819202122232425262728293031"
+                              "3233343536373839404142434445464748495051525354555657585960616263"
+                              "6465666768697071727374757677787980818283848586878889909192939495"
+                              "96979899";
+
 /* inet_ntop() for IPv4 (dotted decimal, no leading zeros) without its sprintf. */
 static void
 format_v4(uint32_t a, char out[INET_ADDRSTRLEN])
@@ -1547,15 +1553,43 @@ format_v4(uint32_t a, char out[INET_ADDRSTRLEN])
 	char *p = out;
 
 	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
 		if (i)
 			*p++ = '.';
-		if (b[i] >= 100)
-			*p++ = (char)('0' + b[i] / 100);
-		if (b[i] >= 10)
-			*p++ = (char)('0' + b[i] / 10 % 10);
-		*p++ = (char)('0' + b[i] % 10);
+		if (v >= 100) {
+			*p++ = (char)('0' + v / 100);
+			v %= 100;
+			memcpy(p, digits2 + 2 * v, 2);
+			p += 2;
+		} else if (v >= 10) {
+			memcpy(p, digits2 + 2 * v, 2);
+			p += 2;
+		} else {
+			*p++ = (char)('0' + v);
+		}
 	}
 	*p = 0;
+}
+
+/* "00" to "ff": a byte's two hex digits. */
+static const char hex2[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+                           "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+                           "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+                           "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+                           "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+                           "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+                           "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+                           "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+/* net_mac_format() (lower-case hex, colons) two digits a step. */
+static void
+format_mac(const uint8_t b[6], char out[NET_MAC_STRLEN])
+{
+	for (int i = 0; i < 6; i++) {
+		memcpy(out + 3 * i, hex2 + 2 * b[i], 2);
+		out[3 * i + 2] = ':';
+	}
+	out[17] = 0;
 }
 
 static int
@@ -1585,7 +1619,7 @@ host_to_hostrec(const struct host *h, const struct oui_db *oui, struct hostrec *
 	int rc = 0;
 
 	memcpy(m.b, h->mac, 6);
-	net_mac_format(&m, r->mac);
+	format_mac(h->mac, r->mac);
 	r->mac_local = net_mac_is_local(&m);
 	if (oui && !r->mac_local) {
 		const char *v = oui_lookup(oui, &m);
@@ -1650,15 +1684,9 @@ host_to_hostrec(const struct host *h, const struct oui_db *oui, struct hostrec *
 /*
  * The record's form of a text: hostrec_set_str() and hostrec_add_name() make
  * what they are given safe again, at most 255 bytes of it (text_sanitize_dup).
+ * The text itself when it would come out the same (it must outlive the use),
+ * else its safe form in out.
  */
-static const char *
-record_text(const char *in, char out[256])
-{
-	make_safe(in, strlen(in), out, 256);
-	return out;
-}
-
-/* record_text() of a text that outlives the summary: in itself when it would come out the same. */
 static const char *
 record_text_ref(const char *in, char out[256])
 {
@@ -1673,12 +1701,11 @@ record_text_ref(const char *in, char out[256])
 void
 host_summarize(const struct host *h, const struct oui_db *oui, struct host_summary *s)
 {
-	struct fp_os os;
 	struct mac m;
 	uint8_t src[HOST_MAX_NAMES];
 
 	memcpy(m.b, h->mac, 6);
-	net_mac_format(&m, s->s_mac);
+	format_mac(h->mac, s->s_mac);
 	s->mac = s->s_mac;
 	s->mac_local = net_mac_is_local(&m);
 	s->vendor = NULL;
@@ -1707,12 +1734,14 @@ host_summarize(const struct host *h, const struct oui_db *oui, struct host_summa
 	}
 	s->os_name = s->os_family = NULL;
 	s->os_confidence = 0;
-	if (host_best_os(h, &os)) {
-		if (os.family[0] && *record_text(os.family, s->s_os_family))
-			s->os_family = s->s_os_family;
-		if (os.name[0] && *record_text(os.name, s->s_os_name))
-			s->os_name = s->s_os_name;
-		s->os_confidence = os.confidence;
+	if (host_best_os(h, &s->s_os)) {
+		const struct fp_os *os = &s->s_os;
+		const char *v;
+		if (os->family[0] && *(v = record_text_ref(os->family, s->s_os_family)))
+			s->os_family = v;
+		if (os->name[0] && *(v = record_text_ref(os->name, s->s_os_name)))
+			s->os_name = v;
+		s->os_confidence = os->confidence;
 	}
 	s->n_sources = 0;
 	for (int i = 0; i < HSRC__COUNT; i++)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "sensor/fingerprint/combine.h"
+
 struct hostrec;
 struct oui_db;
 
@@ -250,6 +252,7 @@ struct host_summary {
 	size_t n_sources;
 	/* Storage for host_summarize(). */
 	char s_mac[18], s_ipv4[16], s_vendor[256], s_os_name[256], s_os_family[256];
+	struct fp_os s_os; /* the best guess; os_name and os_family may point into it */
 	char s_names[HOST_MAX_NAMES][256];
 };
 

@@ -243,7 +243,7 @@ static int
 print_host(struct host *h, void *arg)
 {
 	struct print_ctx *pc = arg;
-	struct hostrec r = {0};
+	struct hostrec r;
 
 	if (pc->run && !keep_host(h, (void *)pc->run))
 		return 0;
@@ -253,6 +253,7 @@ print_host(struct host *h, void *arg)
 		host_summarize(h, pc->oui, &s);
 		return pc->rc = output_summary(&pc->out, &s);
 	}
+	memset(&r, 0, sizeof(r)); /* only here: 1 KiB a row the table does not need */
 	if ((pc->rc = host_to_hostrec(h, pc->oui, &r)) == 0)
 		pc->rc = output_host(&pc->out, &r);
 	hostrec_clear(&r);

@@ -100,39 +100,6 @@ fit_len(char *s, size_t len, size_t width)
 	return n + 1;
 }
 
-/* A row assembled in memory and written with one fwrite (stdio formatting costs more). */
-struct line {
-	FILE *f;
-	size_t n;
-	char b[2048];
-};
-
-static void
-line_put(struct line *l, const char *s, size_t len)
-{
-	if (l->n + len > sizeof(l->b)) {
-		fwrite(l->b, 1, l->n, l->f);
-		l->n = 0;
-		if (len > sizeof(l->b)) {
-			fwrite(s, 1, len, l->f);
-			return;
-		}
-	}
-	memcpy(l->b + l->n, s, len);
-	l->n += len;
-}
-
-/* A cell as printf's "%-Ns" prints it: the text (len bytes), then spaces up to width bytes. */
-static void
-line_cell(struct line *l, const char *s, size_t len, size_t width)
-{
-	static const char spaces[] = "                                  "; /* 34 */
-
-	line_put(l, s, len);
-	if (len < width)
-		line_put(l, spaces, width - len);
-}
-
 /* snprintf(dst, size, "%s", s): s cut to size - 1 bytes. */
 static size_t
 copy_cut(char *dst, size_t size, const char *s)
@@ -190,47 +157,113 @@ names_cell(const struct host_summary *r, char *dst, size_t size)
 	return n;
 }
 
+/* A row assembled in memory and written with one fwrite (stdio formatting costs more). */
+struct line {
+	FILE *f;
+	size_t n;
+	char b[2048];
+};
+
+static void
+line_put_slow(struct line *l, const char *s, size_t len)
+{
+	fwrite(l->b, 1, l->n, l->f);
+	l->n = 0;
+	if (len > sizeof(l->b)) {
+		fwrite(s, 1, len, l->f);
+		return;
+	}
+	memcpy(l->b, s, len);
+	l->n = len;
+}
+
+static inline void
+line_put(struct line *l, const char *s, size_t len)
+{
+	if (l->n + len > sizeof(l->b)) {
+		line_put_slow(l, s, len);
+		return;
+	}
+	memcpy(l->b + l->n, s, len);
+	l->n += len;
+}
+
+/* Room a row needs in the line after its MAC cell: every cell up to SOURCES is bounded. */
+#define ROW_CELLS_ROOM 640
+
+/*
+ * Close the cell that began at start and ends at p: spaces up to width
+ * bytes, then the two-space gap; where the next cell begins. Writes 36
+ * spaces whatever the cell's length (one fixed-size copy), so p needs that
+ * much room after it.
+ */
+static inline char *
+cell_end(char *start, char *p, size_t width)
+{
+	static const char spaces[36] = "                                    ";
+	size_t len = (size_t)(p - start);
+
+	memcpy(p, spaces, sizeof(spaces));
+	return start + (len < width ? width : len) + 2;
+}
+
+/* s as copy_cut() to a 64-byte buffer and fit_len() to width (< 63) leave it, at p; its end. */
+static inline char *
+cell_text(char *p, const char *s, size_t width)
+{
+	size_t n = strnlen(s, width + 1);
+
+	memcpy(p, s, n);
+	return p + fit_len(p, n, width);
+}
+
 static int
 table_row(struct output *o, const struct host_summary *r)
 {
-	char vendor[64], ipv4[64], os[96], namecol[256], num[12];
-	const char *mac = r->mac && r->mac[0] ? r->mac : "-";
+	char num[12];
+	const char *mac = r->mac && r->mac[0] ? r->mac : "-", *v4;
 	struct line l; /* not zeroed: 2 KiB a row for nothing */
-	size_t nv, n4, nos, nn;
+	char *p, *c;
+	size_t n;
 
 	l.f = o->f;
 	l.n = 0;
-
-	nv = copy_cut(vendor, sizeof(vendor),
-	              r->vendor      ? r->vendor
-	              : r->mac_local ? "(local/random)"
-	                             : "-");
-	nv = fit_len(vendor, nv, 22);
-	n4 = copy_cut(ipv4, sizeof(ipv4), r->n_ipv4 && r->ipv4 ? r->ipv4 : "-");
-	if (r->n_ipv4 > 1)
-		append_cut(ipv4, sizeof(ipv4), &n4, "+");
-	if (r->os_name || r->os_family) {
-		nos = copy_cut(os, sizeof(os), r->os_name ? r->os_name : r->os_family);
-		append_cut(os, sizeof(os), &nos, " (");
-		append_cut(os, sizeof(os), &nos, format_int(r->os_confidence, num));
-		append_cut(os, sizeof(os), &nos, "%)");
+	n = strlen(mac);
+	if (n > sizeof(l.b) - ROW_CELLS_ROOM) { /* a MAC text that long: not from a host */
+		fwrite(mac, 1, n, l.f);
+		memcpy(l.b, "  ", 2);
+		c = l.b + 2;
 	} else {
-		nos = copy_cut(os, sizeof(os), "-");
+		memcpy(l.b, mac, n);
+		c = cell_end(l.b, l.b + n, 17);
 	}
-	nos = fit_len(os, nos, 28);
-	if ((nn = names_cell(r, namecol, sizeof(namecol))) == 0)
-		nn = copy_cut(namecol, sizeof(namecol), "-");
-	nn = fit_len(namecol, nn, 34);
-	line_cell(&l, mac, strlen(mac), 17);
-	line_put(&l, "  ", 2);
-	line_cell(&l, vendor, nv, 22);
-	line_put(&l, "  ", 2);
-	line_cell(&l, ipv4, n4, 15);
-	line_put(&l, "  ", 2);
-	line_cell(&l, namecol, nn, 34);
-	line_put(&l, "  ", 2);
-	line_cell(&l, os, nos, 28);
-	line_put(&l, "  ", 2);
+
+	p = cell_text(c, r->vendor ? r->vendor : r->mac_local ? "(local/random)" : "-", 22);
+	c = cell_end(c, p, 22);
+
+	v4 = r->n_ipv4 && r->ipv4 ? r->ipv4 : "-";
+	n = strnlen(v4, 63);
+	memcpy(c, v4, n);
+	if (r->n_ipv4 > 1 && n < 63)
+		c[n++] = '+';
+	c = cell_end(c, c + n, 15);
+
+	/* Names: built in place (up to 255 bytes, the line has room), then cut to the column. */
+	if ((n = names_cell(r, c, 256)) == 0)
+		n = copy_cut(c, 256, "-");
+	c = cell_end(c, c + fit_len(c, n, 34), 34);
+
+	if (r->os_name || r->os_family) {
+		n = copy_cut(c, 96, r->os_name ? r->os_name : r->os_family);
+		append_cut(c, 96, &n, " (");
+		append_cut(c, 96, &n, format_int(r->os_confidence, num));
+		append_cut(c, 96, &n, "%)");
+	} else {
+		n = copy_cut(c, 96, "-");
+	}
+	c = cell_end(c, c + fit_len(c, n, 28), 28);
+
+	l.n = (size_t)(c - l.b);
 	for (size_t i = 0; i < r->n_sources; i++) {
 		if (i)
 			line_put(&l, ",", 1);

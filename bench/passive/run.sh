@@ -13,12 +13,17 @@
 # Writes bench/passive/RESULTS.md. Not a test: it only measures.
 #
 #   bench/passive/run.sh [MUSTER_SENSOR]
+#
+# Without MUSTER_SENSOR, build-bench (Release, no tests) is configured if it
+# is not yet, and its muster-sensor brought up to date, before measuring: a
+# binary older than the tree is never measured by accident. Given a binary,
+# that binary is measured as it is.
 #   env: RUNS (5), CPU (1), SYN, BROADCAST, NOISE, HOSTS (65536), SEED (1),
 #        TSHARK=0 to skip tshark, OUT (RESULTS.md path)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
-bin=${1:-$src/build-bench/sensor/muster-sensor}
+bin=${1:-}
 RUNS=${RUNS:-5}
 CPU=${CPU:-1}
 SYN=${SYN:-400000}
@@ -35,14 +40,28 @@ die() {
 	echo "run.sh: $*" >&2
 	exit 1
 }
-[ -x "$bin" ] || die "no muster-sensor at $bin (build it: cmake --build build-bench --target muster-sensor)"
+if [ -z "$bin" ]; then
+	build=$src/build-bench
+	command -v cmake >/dev/null || die "cmake is missing"
+	if [ ! -f "$build/CMakeCache.txt" ]; then
+		echo "configuring $build (Release, no tests) ..."
+		cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMUSTER_TESTS=OFF >"$build.log" 2>&1 ||
+			die "configuring $build failed: $(tail -5 "$build.log")"
+	fi
+	echo "building $build/sensor/muster-sensor ..."
+	cmake --build "$build" -j2 --target muster-sensor >"$build.log" 2>&1 ||
+		die "building muster-sensor failed: $(tail -5 "$build.log")"
+	rm -f "$build.log"
+	bin=$build/sensor/muster-sensor
+fi
+[ -x "$bin" ] || die "no muster-sensor at $bin"
 [ -x /usr/bin/time ] || die "GNU time is missing (apt-get install time)"
 command -v taskset >/dev/null || die "taskset is missing (util-linux)"
 [ -x "$p0f" ] || die "p0f is missing"
 command -v tshark >/dev/null || TSHARK=0
 
 # The capture, cached by generator version and parameters.
-key=$(cat "$gen" | sha256sum | cut -c1-12)-$SYN-$BROADCAST-$NOISE-$HOSTS-$SEED
+key=$(sha256sum <"$gen" | cut -c1-12)-$SYN-$BROADCAST-$NOISE-$HOSTS-$SEED
 cap=/tmp/muster-bench-passive-$key.pcap
 if [ ! -s "$cap" ]; then
 	echo "generating $cap ..."
@@ -73,11 +92,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 # measure NAME CMD...: RUNS runs on core CPU; sets med (seconds), rss (KiB, max).
 measure() {
-	local name=$1 i t0 t1
+	local name=$1 t0 t1
 	shift
 	: >"$tmp/times"
 	rss=0
-	for i in $(seq "$RUNS"); do
+	for _ in $(seq "$RUNS"); do
 		t0=$(date +%s.%N)
 		/usr/bin/time -f %M -o "$tmp/rss" taskset -c "$CPU" "$@" >/dev/null 2>"$tmp/$name.err" ||
 			die "$name failed: $(tail -3 "$tmp/$name.err")"
@@ -139,6 +158,7 @@ rss_mb=$(echo "${RSS[muster]} / 1024" | bc -l)
 		tshark) c="tshark -n -r FILE >/dev/null" ;;
 		tshark-syn) c="tshark -n -r FILE -Y 'tcp.flags.syn==1' >/dev/null" ;;
 		esac
+		# shellcheck disable=SC2016 # the backticks are Markdown
 		printf '| %s | `%s` | %.2f | %.0f | %.2f× | %.1f |\n' "$t" "$c" "${MED[$t]}" \
 			"$(pps "${MED[$t]}")" "$(ratio "${MED[$t]}")" "$(echo "${RSS[$t]} / 1024" | bc -l)"
 	done

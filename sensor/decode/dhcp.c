@@ -1,4 +1,5 @@
 /* dhcp.c - DHCPv4 decoder: RFC 2131 §2 message, RFC 2132 options, RFC 4702 client FQDN. */
+#include <stddef.h>
 #include <string.h>
 
 #include "sensor/decode/dhcp.h"
@@ -146,13 +147,35 @@ opts_walk(struct cursor f, struct dhcp_msg *m, bool allow_overload)
 	return true; /* no End: tolerated when the last option fits exactly */
 }
 
+static void
+opt_clear(struct dhcp_opt *o)
+{
+	o->present = false;
+	o->len = 0;
+}
+
 bool
 dhcp_decode(struct cursor *c, struct dhcp_msg *out)
 {
 	struct cursor sname, file;
 	uint32_t cookie;
 
-	memset(out, 0, sizeof(*out));
+	/*
+	 * Zero the fixed fields and each value's length, not the 1.3 KiB of
+	 * value bytes: a value is read only up to its length (and a name up to
+	 * its length and NUL), and the decoder writes those.
+	 */
+	memset(out, 0, offsetof(struct dhcp_msg, hostname));
+	opt_clear(&out->hostname);
+	opt_clear(&out->prl);
+	opt_clear(&out->vendor_class);
+	opt_clear(&out->client_id);
+	opt_clear(&out->user_class);
+	out->has_fqdn = false;
+	out->fqdn_flags = 0;
+	out->fqdn_partial = false;
+	out->fqdn.len = 0;
+	out->fqdn.text[0] = 0;
 	/* RFC 2131 §2, figure 1. */
 	cursor_u8(c, &out->op);
 	cursor_u8(c, &out->htype);

@@ -215,7 +215,15 @@ rr_decode(const struct cursor *msg, struct cursor *c, bool mdns, struct dns_rr *
 {
 	struct cursor rd;
 
-	memset(rr, 0, sizeof(*rr));
+	/*
+	 * Zero everything but the two names' text: a name is read only up to
+	 * its length and NUL, which dns_name_read() and rdata_decode() write,
+	 * so the 500 bytes behind them need not be cleared for every record.
+	 */
+	memset(rr, 0, offsetof(struct dns_rr, name.text));
+	rr->name.text[0] = '\0';
+	memset(&rr->type, 0, offsetof(struct dns_rr, target.text) - offsetof(struct dns_rr, type));
+	rr->target.text[0] = '\0';
 	if (!dns_name_read(msg, c, &rr->name))
 		return false;
 	cursor_u16be(c, &rr->type);
@@ -287,13 +295,15 @@ dns_decode(struct cursor *c, bool mdns, struct dns_msg *out)
 	/* RFC 1035 §4.1.3 answer, authority and additional sections. */
 	total = (unsigned)out->ancount + out->nscount + out->arcount;
 	for (i = 0; i < total; i++) {
-		if (!rr_decode(&msg, c, mdns, &rr))
+		/* Decoded in place when kept (a failure fails the message, so nothing half-kept is read). */
+		struct dns_rr *r = out->nrrs < DNS_RRS_MAX ? &out->rr[out->nrrs] : &rr;
+		if (!rr_decode(&msg, c, mdns, r))
 			return false;
-		rr.section = i < out->ancount                            ? DNS_SEC_ANSWER
+		r->section = i < out->ancount                            ? DNS_SEC_ANSWER
 		             : i < (unsigned)out->ancount + out->nscount ? DNS_SEC_AUTHORITY
 		                                                         : DNS_SEC_ADDITIONAL;
-		if (out->nrrs < DNS_RRS_MAX)
-			out->rr[out->nrrs++] = rr;
+		if (r != &rr)
+			out->nrrs++;
 		else
 			out->rrs_dropped++;
 	}

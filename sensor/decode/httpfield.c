@@ -23,23 +23,6 @@ httpf_is_tchar(uint8_t ch)
 	return tchar[ch] != 0;
 }
 
-int
-httpf_line_next(struct cursor *c, struct cursor *line, size_t max)
-{
-	size_t look = c->rem < max + 2 ? c->rem : max + 2;
-	const uint8_t *nl = look ? memchr(c->p, '\n', look) : NULL;
-	size_t n;
-
-	if (nl == NULL)
-		return look < c->rem || look == max + 2 ? -1 : 0;
-	n = (size_t)(nl - c->p);
-	cursor_sub(c, n, line);
-	cursor_skip(c, 1);
-	if (line->rem > 0 && line->p[line->rem - 1] == '\r')
-		line->rem--;
-	return line->rem <= max ? 1 : -1;
-}
-
 bool
 httpf_field(struct cursor l, const uint8_t **name, size_t *nlen, const uint8_t **val, size_t *vlen)
 {

@@ -33,8 +33,26 @@ httpf_name_is(const uint8_t *p, size_t n, const char *upper)
  * allows LF alone). Returns 1 for a line of at most max bytes, 0 when no
  * line end has arrived yet, -1 for a line longer than max. The line points
  * into c's buffer.
+ *
+ * Inline: it runs for every line of every SSDP packet, and a call costs
+ * about as much as its work.
  */
-int httpf_line_next(struct cursor *c, struct cursor *line, size_t max);
+static inline int
+httpf_line_next(struct cursor *c, struct cursor *line, size_t max)
+{
+	size_t look = c->rem < max + 2 ? c->rem : max + 2;
+	const uint8_t *nl = look ? memchr(c->p, '\n', look) : NULL;
+	size_t n;
+
+	if (nl == NULL)
+		return look < c->rem || look == max + 2 ? -1 : 0;
+	n = (size_t)(nl - c->p);
+	cursor_sub(c, n, line);
+	cursor_skip(c, 1);
+	if (line->rem > 0 && line->p[line->rem - 1] == '\r')
+		line->rem--;
+	return line->rem <= max ? 1 : -1;
+}
 
 /*
  * Split a field line "name: value" (RFC 9112 §5): a token name right

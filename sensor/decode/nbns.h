@@ -87,7 +87,7 @@ struct nbns_msg {
 	uint32_t ttl;
 	uint8_t nnb; /* NB RR: address entries kept */
 	struct nbns_addr nb[NBNS_NB_MAX];
-	bool has_nbstat; /* NBSTAT RR */
+	bool has_nbstat; /* NBSTAT RR; nbstat means nothing without it */
 	struct nbns_nbstat nbstat;
 };
 

@@ -357,6 +357,39 @@ test_dhcp_header_checks(void **state)
 	assert_true(decode4(buf, 236, &m)); /* no vendor area at all */
 }
 
+/*
+ * A message decoded into the struct a fuller one used before shows none of
+ * it: options, FQDN, requested address, overload.
+ */
+static void
+test_dhcp_reused_struct(void **state)
+{
+	static const uint8_t opts[] = {53, 1, 1, 255};
+	uint8_t buf[300];
+	size_t n = build4(buf, sizeof(buf), opts, sizeof(opts));
+	struct dhcp_msg m;
+
+	(void)state;
+	assert_true(decode4(dhcp_overload, sizeof(dhcp_overload), &m));
+	assert_true(m.has_fqdn && m.hostname.present && m.overload == 3);
+	assert_true(decode4(dhcp_win_discover, sizeof(dhcp_win_discover), &m));
+	assert_true(m.client_id.present && m.has_requested_ip);
+	assert_false(m.has_fqdn);
+	assert_int_equal(m.fqdn.len, 0);
+	assert_string_equal((const char *)m.fqdn.text, "");
+	assert_int_equal(m.overload, 0);
+	assert_true(decode4(buf, n, &m));
+	assert_int_equal(m.msg_type, DHCP_DISCOVER);
+	assert_false(m.hostname.present || m.prl.present || m.vendor_class.present ||
+	             m.client_id.present || m.user_class.present);
+	assert_int_equal(m.hostname.len + m.prl.len + m.vendor_class.len + m.client_id.len +
+	                         m.user_class.len,
+	                 0);
+	assert_false(m.has_requested_ip);
+	assert_int_equal(m.max_msg_size, 0);
+	assert_int_equal(m.xid, 0);
+}
+
 static void
 test_dhcp_prl_format_caps(void **state)
 {
@@ -572,6 +605,7 @@ main(void)
 	        cmocka_unit_test(test_dhcp_option_overrun),
 	        cmocka_unit_test(test_dhcp_fixed_option_lengths),
 	        cmocka_unit_test(test_dhcp_header_checks),
+	        cmocka_unit_test(test_dhcp_reused_struct),
 	        cmocka_unit_test(test_dhcp_prl_format_caps),
 	        cmocka_unit_test(test_dhcp_truncated),
 	        cmocka_unit_test(test_dhcpv6_solicit_duid_ll),

@@ -371,6 +371,43 @@ test_record_cap(void **state)
 	assert_false(decode(p.d, p.n, false, &msg));
 }
 
+/*
+ * Records are decoded in place into the message: a record that follows one
+ * of a longer kind in the same slot (a PTR's target, an SRV's port, the
+ * cache-flush bit) shows none of it.
+ */
+static void
+test_record_slots_reused(void **state)
+{
+	struct pkt p;
+	static const uint8_t rr[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1};
+	static const uint8_t zero[12];
+
+	assert_true(decode(mdns_response, sizeof(mdns_response), true, &msg));
+	assert_true(msg.rr[0].target.len > 0);
+	assert_int_equal(msg.rr[1].u.srv.port, 22);
+	assert_true(msg.rr[1].cache_flush);
+	header(&p, 1, 3);
+	label(&p, 4, 'h');
+	put(&p, "", 1);
+	qtail(&p);
+	for (int i = 0; i < 3; i++)
+		put(&p, rr, sizeof(rr));
+	assert_true(decode(p.d, p.n, true, &msg));
+	assert_int_equal(msg.nrrs, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(msg.rr[i].type, DNS_T_A);
+		assert_int_equal(msg.rr[i].section, DNS_SEC_ANSWER);
+		assert_string_equal((const char *)msg.rr[i].name.text, "hhhh");
+		assert_int_equal(msg.rr[i].name.len, 4);
+		assert_int_equal(msg.rr[i].target.len, 0);
+		assert_string_equal((const char *)msg.rr[i].target.text, "");
+		assert_false(msg.rr[i].cache_flush);
+		assert_memory_equal(msg.rr[i].u.aaaa + 4, zero, sizeof(zero));
+		assert_int_equal(msg.rr[i].ttl, 60);
+	}
+}
+
 static void
 test_bad_rdata(void **state)
 {
@@ -476,6 +513,7 @@ main(void)
 	        cmocka_unit_test(test_name_length_limit),
 	        cmocka_unit_test(test_reserved_label_type),
 	        cmocka_unit_test(test_record_cap),
+	        cmocka_unit_test(test_record_slots_reused),
 	        cmocka_unit_test(test_bad_rdata),
 	        cmocka_unit_test(test_flat_names),
 	        cmocka_unit_test(test_txt_iteration),

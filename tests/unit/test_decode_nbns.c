@@ -217,6 +217,101 @@ test_bad_first_level_encoding(void **state)
 	assert_false(decode(buf, sizeof(buf), &m));
 }
 
+/*
+ * Each of the 32 characters of the first label is checked on its own: one
+ * just outside 'A' to 'P' (either side, or with the high bit set) anywhere
+ * fails the name; 'A' and 'P' anywhere decode to the right half-octets.
+ */
+static void
+test_first_level_each_position(void **state)
+{
+	static const uint8_t bad[] = {'A' - 1, 'P' + 1, 'A' + 0x80, 'P' + 0x80,
+	                              0x00,    0xff,    'a',        'p'};
+	uint8_t buf[sizeof(nbns_query)];
+	struct nbns_msg m;
+	unsigned seed = 3;
+
+	(void)state;
+	for (size_t pos = 0; pos < 32; pos++)
+		for (size_t b = 0; b < sizeof(bad); b++) {
+			memcpy(buf, nbns_query, sizeof(buf));
+			buf[13 + pos] = bad[b];
+			assert_false(decode(buf, sizeof(buf), &m));
+		}
+	for (int k = 0; k < 500; k++) {
+		uint8_t want[16];
+
+		memcpy(buf, nbns_query, sizeof(buf));
+		for (size_t i = 0; i < 16; i++) {
+			want[i] = (uint8_t)(rand_r(&seed) >> 4);
+			if (k < 32) /* the extremes: 0x00, 0x0f, 0xf0, 0xff */
+				want[i] = (uint8_t)((k & 1 ? 0x0f : 0) | ((k >> 1) & 1 ? 0xf0 : 0));
+			want[i] = want[i] == ' ' || want[i] == 0 ? (uint8_t)'x' : want[i];
+			buf[13 + 2 * i] = (uint8_t)('A' + (want[i] >> 4));
+			buf[14 + 2 * i] = (uint8_t)('A' + (want[i] & 0x0f));
+		}
+		assert_true(decode(buf, sizeof(buf), &m));
+		assert_int_equal(m.qname.len, 15);
+		assert_memory_equal(m.qname.name, want, 15);
+		assert_int_equal(m.qname.suffix, want[15]);
+	}
+}
+
+/*
+ * A message decoded into the same struct as a longer one before it shows
+ * none of the earlier one: the scope, the record, the node status.
+ */
+static void
+test_reused_message(void **state)
+{
+	uint8_t buf[80];
+	struct nbns_msg m;
+	struct cursor c;
+
+	(void)state;
+	/* The query with the scope "scope.example" after its 32 characters. */
+	memcpy(buf, nbns_query, 45);
+	memcpy(buf + 45,
+	       "\x05scope\x07"
+	       "example",
+	       14);
+	buf[59] = 0;
+	memcpy(buf + 60, nbns_query + 46, 4);
+	assert_true(decode(buf, 64, &m));
+	assert_int_equal(m.qname.scope_len, 13);
+	assert_string_equal((const char *)m.qname.scope, "scope.example");
+	/* A shorter scope over it: "ab". */
+	memcpy(buf + 45,
+	       "\x02"
+	       "ab",
+	       3);
+	buf[48] = 0;
+	memcpy(buf + 49, nbns_query + 46, 4);
+	assert_true(decode(buf, 53, &m));
+	assert_int_equal(m.qname.scope_len, 2);
+	assert_string_equal((const char *)m.qname.scope, "ab");
+	assert_true(decode(nbns_query, sizeof(nbns_query), &m));
+	assert_int_equal(m.qname.scope_len, 0);
+	assert_string_equal((const char *)m.qname.scope, "");
+	assert_int_equal(m.qname.len, 13);
+	assert_false(m.has_rr);
+	/* A registration, then a node status response, then the query again. */
+	assert_true(decode(nbns_registration, sizeof(nbns_registration), &m));
+	assert_true(m.has_rr);
+	assert_int_equal(m.nnb, 1);
+	c = cursor_init(nbstat_response, sizeof(nbstat_response));
+	assert_true(nbns_decode(&c, &m));
+	assert_true(m.has_nbstat);
+	assert_int_equal(m.nnb, 0);
+	assert_true(decode(nbns_query, sizeof(nbns_query), &m));
+	assert_false(m.has_rr);
+	assert_false(m.has_nbstat);
+	assert_int_equal(m.nbstat.nnames, 0);
+	assert_int_equal(m.nnb, 0);
+	assert_int_equal(m.rrname.len, 0);
+	assert_string_equal((const char *)m.rrname.scope, "");
+}
+
 static void
 test_encode_nbstat_query(void **state)
 {
@@ -297,6 +392,8 @@ main(void)
 	        cmocka_unit_test(test_nbstat_short_statistics),
 	        cmocka_unit_test(test_nbstat_malformed),
 	        cmocka_unit_test(test_bad_first_level_encoding),
+	        cmocka_unit_test(test_first_level_each_position),
+	        cmocka_unit_test(test_reused_message),
 	        cmocka_unit_test(test_encode_nbstat_query),
 	        cmocka_unit_test(test_truncated),
 	        cmocka_unit_test(test_truncated_nbstat),

@@ -561,6 +561,186 @@ test_names_plain_check_lengths(void **state)
 	host_table_free(t);
 }
 
+/* The summary's MAC and first IPv4 address read as net_mac_format() and inet_ntop() write them. */
+static void
+test_summary_mac_and_ipv4_text(void **state)
+{
+	static const uint8_t octets[] = {1, 9, 10, 99, 100, 109, 110, 199, 200, 249, 250, 254};
+	struct host_table *t = host_table_new(64);
+	unsigned seed = 11;
+
+	(void)state;
+	for (unsigned k = 0; k < 2000; k++) {
+		uint8_t mac[6], a[4];
+		struct host_summary s;
+		struct mac m;
+		char want_mac[NET_MAC_STRLEN], want_v4[INET_ADDRSTRLEN];
+		uint32_t be;
+		struct host *h;
+
+		for (int i = 0; i < 6; i++)
+			mac[i] = (uint8_t)(rand_r(&seed) >> 3);
+		mac[0] &= 0xfe; /* unicast */
+		mac[1] |= 1;    /* not all zero */
+		for (int i = 0; i < 4; i++)
+			a[i] = k < 400 ? octets[(k + (unsigned)i * 5) % sizeof(octets)]
+			               : (uint8_t)(rand_r(&seed) >> 5);
+		a[0] = a[0] == 127 || a[0] >= 224 ? 11 : a[0] == 0 ? 1 : a[0];
+		memcpy(&be, a, 4);
+		assert_non_null(h = host_touch(t, mac, 1 + k, HSRC_ARP));
+		assert_true(host_add_v4(t, h, be));
+		host_summarize(h, NULL, &s);
+		memcpy(m.b, mac, 6);
+		net_mac_format(&m, want_mac);
+		assert_string_equal(s.mac, want_mac);
+		assert_non_null(inet_ntop(AF_INET, &be, want_v4, sizeof(want_v4)));
+		assert_string_equal(s.ipv4, want_v4);
+	}
+	host_table_free(t);
+}
+
+/* A reference cell: the text cut to size - 1 bytes, then to width on a UTF-8 boundary with '~'. */
+static void
+ref_cell(char *dst, size_t size, const char *s, size_t width)
+{
+	char tmp[512];
+	size_t n;
+
+	snprintf(tmp, sizeof(tmp), "%s", s); /* s may be dst */
+	snprintf(dst, size, "%s", tmp);
+	if ((n = strlen(dst)) <= width)
+		return;
+	n = width - 1;
+	while (n > 0 && ((unsigned char)dst[n] & 0xc0) == 0x80)
+		n--;
+	dst[n] = '~';
+	dst[n + 1] = 0;
+}
+
+/* The row as stdio would print it from the summary's fields (the table's definition). */
+static void
+ref_row(const struct host_summary *r, char *out, size_t size)
+{
+	static char srcs[65536];
+	char vendor[64], ipv4[64], names[256] = "", os[96];
+
+	ref_cell(vendor, sizeof(vendor),
+	         r->vendor      ? r->vendor
+	         : r->mac_local ? "(local/random)"
+	                        : "-",
+	         22);
+	snprintf(ipv4, sizeof(ipv4), "%s%s", r->n_ipv4 && r->ipv4 ? r->ipv4 : "-",
+	         r->n_ipv4 > 1 ? "+" : "");
+	for (size_t i = 0; i < r->n_names; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < i; j++)
+			dup |= strcasecmp(r->names[j], r->names[i]) == 0;
+		if (dup)
+			continue;
+		size_t n = strlen(names);
+		snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", r->names[i]);
+	}
+	ref_cell(names, sizeof(names), names[0] ? names : "-", 34);
+	if (r->os_name || r->os_family) {
+		char tmp[96];
+		snprintf(tmp, sizeof(tmp), "%s (%d%%)", r->os_name ? r->os_name : r->os_family,
+		         r->os_confidence);
+		ref_cell(os, sizeof(os), tmp, 28);
+	} else {
+		ref_cell(os, sizeof(os), "-", 28);
+	}
+	srcs[0] = 0;
+	for (size_t i = 0; i < r->n_sources; i++) {
+		size_t n = strlen(srcs);
+		snprintf(srcs + n, sizeof(srcs) - n, "%s%s", i ? "," : "", r->sources[i]);
+	}
+	snprintf(out, size, "%-17s  %-22s  %-15s  %-34s  %-28s  %s\n",
+	         r->mac && r->mac[0] ? r->mac : "-", vendor, ipv4, names, os, srcs);
+}
+
+/*
+ * Table rows built in place match the stdio definition: cells shorter and
+ * longer than their columns, cuts inside UTF-8 sequences, the IPv4 "+",
+ * repeated names, long name lists, negative and wide confidences, long
+ * source lists, and a MAC text longer than its column.
+ */
+static void
+test_table_row_matches_printf(void **state)
+{
+	static const char *const texts[] = {
+	        "",
+	        "x",
+	        "Plain Vendor Inc",
+	        "exactly twenty-two ch.",
+	        "exactly twenty-three c.",
+	        "Caf\xc3\xa9 du Commerce Networks Ltd",
+	        "twenty-one chars abc\xc3\xa9\xc3\xa9\xc3\xa9",
+	        "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82"
+	        "\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac",
+	        "a name that is well over thirty-four bytes long.local",
+	        "WS-042",
+	        "ws-042",
+	        "255.255.255.255",
+	        "10.0.0.1",
+	};
+	static const char *const macs[] = {"", "00:16:01:02:03:04", "-", "0"};
+	static char want[65536];
+	char big[300], longmac[1700], longsrc[1500], *got = NULL;
+	unsigned seed = 5;
+	size_t len;
+
+	(void)state;
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	memset(longmac, 'm', sizeof(longmac) - 1);
+	longmac[sizeof(longmac) - 1] = 0;
+	memset(longsrc, 's', sizeof(longsrc) - 1);
+	longsrc[sizeof(longsrc) - 1] = 0;
+	for (unsigned k = 0; k < 3000; k++) {
+		struct host_summary s;
+		struct output o;
+		FILE *f;
+		unsigned nt = (unsigned)(sizeof(texts) / sizeof(texts[0]));
+
+		memset(&s, 0, sizeof(s));
+		s.mac = k % 97 == 0 ? longmac : macs[k % 4];
+		s.vendor = k % 5 == 0 ? NULL : k % 31 == 0 ? big : texts[rand_r(&seed) % nt];
+		s.mac_local = k % 3 == 0;
+		s.n_ipv4 = k % 4;
+		s.ipv4 = k % 7 == 0    ? NULL
+		         : k % 53 == 0 ? big + sizeof(big) - 1 - (60 + k / 53 % 5)
+		                       : texts[rand_r(&seed) % nt];
+		s.n_names = k % 11 == 0 ? HOST_SUMMARY_NAMES : (size_t)rand_r(&seed) % 5;
+		for (size_t i = 0; i < s.n_names; i++)
+			s.names[i] = k % 29 == 0 ? big : texts[rand_r(&seed) % nt];
+		s.os_name = k % 2 ? texts[rand_r(&seed) % nt] : NULL;
+		s.os_family = k % 3 ? "linux" : NULL;
+		s.os_confidence = k % 13 == 0 ? -2147483647 - 1 : (int)(rand_r(&seed) % 200) - 50;
+		s.n_sources = k % 41 == 0 ? HOST_SUMMARY_SOURCES : (size_t)rand_r(&seed) % 4;
+		for (size_t i = 0; i < s.n_sources; i++)
+			s.sources[i] = k % 41 == 0 ? longsrc : k % 2 ? "arp" : "dhcp";
+		ref_row(&s, want, sizeof(want));
+		assert_non_null(f = open_memstream(&got, &len));
+		o.f = f;
+		o.fmt = OUTPUT_TABLE;
+		o.rows = 0;
+		assert_int_equal(output_summary(&o, &s), 0);
+		fclose(f);
+		assert_true(strlen(want) < sizeof(want) - 1);
+		if (len != strlen(want) || strcmp(got, want) != 0) {
+			size_t d = 0;
+			while (got[d] && got[d] == want[d])
+				d++;
+			fail_msg("row %u: %zu bytes, want %zu; first difference at %zu: \"%.60s\" "
+			         "want "
+			         "\"%.60s\"",
+			         k, len, strlen(want), d, got + d, want + d);
+		}
+		free(got);
+		got = NULL;
+	}
+}
+
 int
 main(void)
 {
@@ -577,6 +757,8 @@ main(void)
 	        cmocka_unit_test(test_block_parts_survive_rebuilds),
 	        cmocka_unit_test(test_names_plain_check_lengths),
 	        cmocka_unit_test(test_block_appends),
+	        cmocka_unit_test(test_summary_mac_and_ipv4_text),
+	        cmocka_unit_test(test_table_row_matches_printf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
