@@ -306,23 +306,12 @@ smb_encrypt_name(enum smb_encrypt e)
 	}
 }
 
+/* "3.1.1", or words for a dialect the codec does not name. */
 static const char *
 dialect_name(uint16_t d)
 {
-	switch (d) {
-	case SMB2_DIALECT_202:
-		return "2.0.2";
-	case SMB2_DIALECT_210:
-		return "2.1";
-	case SMB2_DIALECT_300:
-		return "3.0";
-	case SMB2_DIALECT_302:
-		return "3.0.2";
-	case SMB2_DIALECT_311:
-		return "3.1.1";
-	default:
-		return "of an unknown dialect";
-	}
+	const char *n = smb2_dialect_name(d);
+	return n != NULL ? n : "of an unknown dialect";
 }
 
 bool

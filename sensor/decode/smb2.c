@@ -467,3 +467,22 @@ smb2_parse_session_setup_response(struct cursor *c, struct smb2_session_setup_re
 	*c = t;
 	return true;
 }
+
+const char *
+smb2_dialect_name(uint16_t d)
+{
+	switch (d) {
+	case SMB2_DIALECT_202:
+		return "2.0.2";
+	case SMB2_DIALECT_210:
+		return "2.1";
+	case SMB2_DIALECT_300:
+		return "3.0";
+	case SMB2_DIALECT_302:
+		return "3.0.2";
+	case SMB2_DIALECT_311:
+		return "3.1.1";
+	default:
+		return NULL;
+	}
+}

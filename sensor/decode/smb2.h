@@ -67,6 +67,8 @@ enum smb2_err {
 
 /* A static name for an smb2_err ("truncated", "smb1", ...). */
 const char *smb2_err_str(enum smb2_err e);
+/* "2.0.2" ... "3.1.1" for the dialects above; NULL for any other. */
+const char *smb2_dialect_name(uint16_t dialect);
 
 struct smb2_negotiate_resp {
 	uint8_t err;     /* enum smb2_err, SMB2_OK after success */

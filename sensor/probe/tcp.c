@@ -318,32 +318,13 @@ ssh_learn(struct tcp_engine *e, struct tcp_conn *c, bool eof, time_t wall)
 	return true;
 }
 
-static const char *
-dialect_name(uint16_t d)
-{
-	switch (d) {
-	case SMB2_DIALECT_202:
-		return "2.0.2";
-	case SMB2_DIALECT_210:
-		return "2.1";
-	case SMB2_DIALECT_300:
-		return "3.0";
-	case SMB2_DIALECT_302:
-		return "3.0.2";
-	case SMB2_DIALECT_311:
-		return "3.1.1";
-	default:
-		return NULL;
-	}
-}
-
 static void
 smb_record_negotiate(struct tcp_engine *e, struct tcp_conn *c, time_t wall)
 {
 	struct host_smb smb = {.signing_required = c->signing_required};
 	struct host *h;
 
-	smb.dialect = (char *)dialect_name(c->dialect);
+	smb.dialect = (char *)smb2_dialect_name(c->dialect);
 	if ((h = touch(e, c, wall, HSRC_SMB)) != NULL)
 		host_set_smb(e->t, h, &smb);
 }
@@ -359,7 +340,7 @@ smb_record_challenge(struct tcp_engine *e, struct tcp_conn *c, const struct ntlm
 
 	if ((h = touch(e, c, wall, HSRC_SMB)) == NULL)
 		return;
-	smb.dialect = (char *)dialect_name(c->dialect);
+	smb.dialect = (char *)smb2_dialect_name(c->dialect);
 	smb.netbios_name = ch->nb_computer.present ? (char *)ch->nb_computer.s : NULL;
 	/*
 	 * A machine in no domain names itself as the NTLM domain (Windows
