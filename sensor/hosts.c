@@ -756,6 +756,7 @@ struct block_edit {
 	int drop_name;                     /* name to leave out, -1 none */
 	const char *add_name;              /* appended, NULL none */
 	uint8_t add_src;                   /* of add_name */
+	bool add_plain;                    /* of add_name (struct host_name's plain) */
 	const struct host_service *add_sv; /* appended, NULL none */
 	const uint8_t *add_v6;             /* appended, NULL none */
 	bool set_client_id;
@@ -766,7 +767,7 @@ struct block_edit {
  * Room left at the end of a new block for what comes next (a service, an
  * address, often a name), so most additions move the parts in place.
  */
-#define BLOCK_SPARE 32
+#define BLOCK_SPARE 64
 
 /*
  * A new block of at least size bytes with some spare room; *cap16 is its
@@ -853,6 +854,7 @@ block_append(struct host *h, const struct block_edit *e)
 		memcpy(nt + clen + otext, e->add_name, alen);
 		names[nn - 1].name = nt + clen + otext;
 		names[nn - 1].src = e->add_src;
+		names[nn - 1].plain = e->add_plain;
 	}
 	if (e->add_sv)
 		memcpy(nb + off_services(nn) + sizeof(struct host_service) * h->n_services,
@@ -916,6 +918,7 @@ block_rebuild(struct host *h, const struct block_edit *e)
 		len = strlen(h->names[i].name) + 1;
 		memcpy(p, h->names[i].name, len);
 		names[nn].name = p;
+		names[nn].plain = h->names[i].plain;
 		names[nn++].src = h->names[i].src;
 		p += len;
 	}
@@ -923,6 +926,7 @@ block_rebuild(struct host *h, const struct block_edit *e)
 		len = strlen(e->add_name) + 1;
 		memcpy(p, e->add_name, len);
 		names[nn].name = p;
+		names[nn].plain = e->add_plain;
 		names[nn++].src = e->add_src;
 		p += len;
 	}
@@ -1108,7 +1112,14 @@ host_add_name(struct host_table *t, struct host *h, const void *name, size_t len
 	if (len == 0)
 		return false;
 	/* Made safe on the stack first: a name seen again costs no allocation. */
-	make_safe(name, len, tmp, sizeof(tmp));
+	bool was_plain = len < sizeof(tmp) && plain(name, len);
+
+	if (was_plain) {
+		memcpy(tmp, name, len);
+		tmp[len] = 0;
+	} else {
+		len = text_sanitize(name, len, tmp, sizeof(tmp));
+	}
 	for (int i = 0; i < h->n_names; i++)
 		if (h->names[i].src == src && strcasecmp(h->names[i].name, tmp) == 0)
 			return false;
@@ -1120,9 +1131,12 @@ host_add_name(struct host_table *t, struct host *h, const void *name, size_t len
 		if (victim < 0)
 			return false;
 	}
+	/* Sanitized text may still need escaping when printed (a backslash). */
 	if (!block_rebuild(h, &(struct block_edit){.drop_name = victim,
 	                                           .add_name = tmp,
-	                                           .add_src = (uint8_t)src}))
+	                                           .add_src = (uint8_t)src,
+	                                           .add_plain = was_plain ||
+	                                                        plain((const uint8_t *)tmp, len)}))
 		return false;
 	mark_changed(t, h);
 	return true;
@@ -1723,7 +1737,9 @@ host_summarize(const struct host *h, const struct oui_db *oui, struct host_summa
 	/* A record keeps one of each (name, source) pair, in order. */
 	s->n_names = 0;
 	for (int i = 0; i < h->n_names; i++) {
-		const char *n = record_text_ref(h->names[i].name, s->s_names[s->n_names]);
+		const char *n = h->names[i].plain
+		                        ? h->names[i].name
+		                        : record_text_ref(h->names[i].name, s->s_names[s->n_names]);
 		bool dup = false;
 		for (size_t j = 0; j < s->n_names && !dup; j++)
 			dup = src[j] == h->names[i].src && strcmp(s->names[j], n) == 0;

@@ -46,6 +46,7 @@ bool host_src_parse(const char *name, enum host_src *out);
 struct host_name {
 	char *name; /* already sanitized; in the host's block */
 	uint8_t src;
+	bool plain; /* printable ASCII without a backslash: printed as it is */
 };
 
 struct host_service {

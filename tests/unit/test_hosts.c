@@ -599,6 +599,72 @@ test_summary_mac_and_ipv4_text(void **state)
 	host_table_free(t);
 }
 
+/*
+ * A name kept as it came (plain) is printed from the host's own text; one
+ * that was sanitized is printed as text_sanitize() of the kept text, as
+ * before. Names go in by appending and by replacing the oldest (full host).
+ */
+static void
+test_summary_names_plain_flag(void **state)
+{
+	static const char *const raw[] = {
+	        "printer",   "back\\slash", "bell\x07", "caf\xc3\xa9", "tab\there",
+	        "new\nline", "quote\"d",    "x",        "del\x7f",     "sp ace",
+	};
+	struct host_table *t = host_table_new(16);
+	uint8_t mac[6] = {0x02, 0, 0, 0, 0, 9};
+	struct host *h;
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(h = host_touch(t, mac, 1, HSRC_ARP));
+	for (unsigned round = 0; round < 3; round++) {
+		for (size_t k = 0; k < sizeof(raw) / sizeof(raw[0]); k++) {
+			char name[300];
+			int n = snprintf(name, sizeof(name), "%s-%u", raw[k], round);
+			(void)host_add_name(t, h, name, (size_t)n,
+			                    (k & 1) ? HSRC_MDNS : HSRC_NETBIOS);
+		}
+		{
+			char longname[300];
+			memset(longname, 'a' + (int)round, sizeof(longname));
+			longname[10] = (char)0x01;
+			(void)host_add_name(t, h, longname, sizeof(longname), HSRC_DHCP);
+		}
+		struct host_summary s;
+		host_summarize(h, NULL, &s);
+		size_t j = 0;
+		for (int i = 0; i < h->n_names; i++) {
+			const char *kept = h->names[i].name;
+			char once[256], twice[256];
+			size_t len = strlen(kept);
+			text_sanitize(kept, len, once, sizeof(once));
+			bool ascii = true; /* printable ASCII, no backslash */
+			for (size_t b = 0; b < len; b++)
+				ascii &= kept[b] >= 0x20 && kept[b] <= 0x7e && kept[b] != '\\';
+			assert_int_equal(h->names[i].plain, ascii);
+			if (ascii)
+				assert_string_equal(once, kept);
+			bool dup = false;
+			for (int q = 0; q < i; q++)
+				dup |= h->names[q].src == h->names[i].src &&
+				       strcmp(h->names[q].name, kept) == 0;
+			if (dup)
+				continue;
+			assert_true(j < s.n_names);
+			if (h->names[i].plain) {
+				assert_ptr_equal(s.names[j], kept);
+			} else {
+				text_sanitize(kept, len, twice, sizeof(twice));
+				assert_string_equal(s.names[j], twice);
+			}
+			j++;
+		}
+		assert_int_equal(j, s.n_names);
+	}
+	host_table_free(t);
+}
+
 /* A reference cell: the text cut to size - 1 bytes, then to width on a UTF-8 boundary with '~'. */
 static void
 ref_cell(char *dst, size_t size, const char *s, size_t width)
@@ -758,6 +824,7 @@ main(void)
 	        cmocka_unit_test(test_names_plain_check_lengths),
 	        cmocka_unit_test(test_block_appends),
 	        cmocka_unit_test(test_summary_mac_and_ipv4_text),
+	        cmocka_unit_test(test_summary_names_plain_flag),
 	        cmocka_unit_test(test_table_row_matches_printf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
