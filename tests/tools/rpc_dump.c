@@ -18,13 +18,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -32,6 +30,7 @@
 #include "deployer/dcerpc.h"
 #include "deployer/ndr.h"
 #include "deployer/scmr.h"
+#include "../unit/rpcpeer.h" /* its client-side rpc_io over a socket */
 
 #define DEPLOY_ACCESS 0x00010034u
 #define DISPLAY       "Muster deployment (\xc3\xa9\xf0\x9f\x98\x80)"
@@ -308,70 +307,6 @@ replies(const char *dir)
 
 /* ---- live: our client over a socket relayed to the real pipe ---- */
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-wait_fd(int fd, short ev, int64_t deadline)
-{
-	struct pollfd p = {.fd = fd, .events = ev};
-	int64_t left;
-	int r;
-
-	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
-			return MUSTER_ETIMEOUT;
-		r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-		if (r > 0)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return MUSTER_EIO;
-	}
-}
-
-static int
-fd_write(void *ctx, const uint8_t *p, size_t n, int64_t deadline)
-{
-	int fd = *(int *)ctx, r;
-
-	while (n > 0) {
-		ssize_t w;
-
-		if ((r = wait_fd(fd, POLLOUT, deadline)) != 0)
-			return r;
-		if ((w = send(fd, p, n, MSG_NOSIGNAL)) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return MUSTER_EIO;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-fd_read(void *ctx, uint8_t *p, size_t n, int64_t deadline)
-{
-	int fd = *(int *)ctx, r;
-	ssize_t got;
-
-	for (;;) {
-		if ((r = wait_fd(fd, POLLIN, deadline)) != 0)
-			return r;
-		if ((got = recv(fd, p, n, 0)) >= 0)
-			return (int)got;
-		if (errno != EINTR && errno != EAGAIN)
-			return MUSTER_EIO;
-	}
-}
-
 static void
 result(const char *key, int r, const struct scmr_err *e)
 {
@@ -385,7 +320,7 @@ static void
 live(const char *sock, bool admin)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct rpc_io io = {.write = fd_write, .read = fd_read};
+	struct rpc_io io = {.write = peer_io_write, .read = peer_io_read};
 	struct rpc_conn c;
 	struct scmr_handle scm, svc, none;
 	struct scmr_status st;
@@ -395,7 +330,7 @@ live(const char *sock, bool admin)
 	uint32_t fault;
 	char err[256];
 	int fd, r;
-	int64_t deadline = now_ms() + 30000;
+	int64_t deadline = deploy_now_ms() + 30000;
 
 	if (strlen(sock) >= sizeof(sa.sun_path))
 		die("socket path too long");
