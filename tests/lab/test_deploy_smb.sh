@@ -55,6 +55,8 @@ deploy=$build/deployer/muster-deploy
 svc=$build/deployer/win/muster-svc.exe
 py=/usr/bin/python3
 . "$src/tests/lab/lab.sh"
+# shellcheck source=tests/lab/deploy-lib.sh
+. "$src/tests/lab/deploy-lib.sh"
 
 lab_require_root
 lab_require_cmds /usr/sbin/smbd /usr/sbin/nmbd smbpasswd "$py" timeout cc pkg-config sha256sum tcpdump tshark
@@ -73,14 +75,7 @@ fi
 
 check() { lab_check "$@"; } # one line per check (tests/lab/lab.sh)
 t0=$SECONDS
-work=$(mktemp -d /tmp/deploy-smb.XXXXXX)
-chmod 700 "$work"
-[[ -n ${KEEP_WORK:-} ]] && echo "# work dir $work"
-monitor_pid=""
-lab_user_cleanup() {
-	[[ -n $monitor_pid ]] && kill "$monitor_pid" 2>/dev/null
-	[[ -n ${KEEP_WORK:-} ]] || rm -rf -- "$work"
-}
+deploy_workdir deploy-smb || exit 1
 
 N=11
 GOOD=(1 2 3 4)
@@ -96,7 +91,6 @@ SMB21_HOST=11   # smbd limited to SMB 2.1: no encryption possible (not in run A)
 TIMEOUT=10
 
 # --- secrets and files ---------------------------------------------------------
-rand() { head -c 18 /dev/urandom | base64 | tr -d '/+='; }
 printf '%s\n' "smb-$(rand)" >"$work/password"
 printf '%s\n' "other-$(rand)" >"$work/password6"
 cat "$work/password" "$work/password6" >"$work/secrets"
@@ -237,23 +231,6 @@ run_deploy() { # run_deploy NAME ARGS...: exit code in $rc, output in $work/NAME
 		--log-level info "$@" >"$work/$name.out" 2>"$work/$name.err"
 	rc=$?
 	echo "# run $name: exit $rc in $((SECONDS - t)) s"
-}
-field_of() { # field_of REPORT IP FIELD
-	"$py" -c 'import json,sys
-for o in json.load(open(sys.argv[1])):
-    if o["host"] == sys.argv[2]: print(o.get(sys.argv[3], ""))' "$1" "$2" "$3"
-}
-has_status() { # has_status REPORT HOST STATUS REASON_REGEX
-	local st why
-	st=$(field_of "$1" "$(lab_ip "$2")" status)
-	why=$(field_of "$1" "$(lab_ip "$2")" reason)
-	if [[ $st == "$3" && $why =~ $4 ]]; then return 0; fi
-	echo "#   host $2: got $st '$why', want $3 /$4/"
-	return 1
-}
-count_status() { # count_status REPORT STATUS
-	"$py" -c 'import json,sys
-print(sum(1 for o in json.load(open(sys.argv[1])) if o["status"] == sys.argv[2]))' "$1" "$2"
 }
 leftovers() { # leftovers I: our directories left on host I's shares
 	lab_exec "$1" sh -c 'ls -d /srv/win/Windows/muster-* /srv/win/Windows/Temp/muster-* 2>/dev/null' | wc -l
@@ -509,15 +486,6 @@ bg_deploy() { # bg_deploy NAME ARGS...: muster-deploy in the background, pid in 
 		--log-level debug "$@" >"$work/$name.out" 2>"$work/$name.err" &
 	bg_pid=$!
 }
-wait_log() { # wait_log FILE REGEX SECONDS
-	local k
-	for ((k = 0; k < $3 * 10; k++)); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "#   $1: nothing matches /$2/ after $3 s"
-	return 1
-}
 # SIGINT in the middle of the slowed upload to host 2, host 1 still waiting
 # (--parallel 1): the upload stops after the 1 MiB write under way, the
 # cleanup removes the file and the directory through the same session.
@@ -526,7 +494,7 @@ ip netns exec "$LAB_BR_NS" tc qdisc add dev "$LAB_PREFIX-p2" root tbf rate 8mbit
 t=$SECONDS
 MUSTER_SSH_PASSWORD=$pw6 bg_deploy I --installer "$work/big.msi" --targets "$work/t2" \
 	--parallel 1 --timeout 60
-wait_log "$work/I.err" "host=$(lab_ip 2) state=upload" 30
+wait_log "$work/I.err" "host=$(lab_ip 2) state=upload" 1 30
 sleep 1.5
 kill -INT "$bg_pid"
 sig_t=$SECONDS
@@ -544,7 +512,7 @@ check "SIGINT during the upload: stopped between two writes, files removed, host
 lab_ip 2 >"$work/t2"
 MUSTER_SUDO_PASSWORD=$pw6 bg_deploy H --installer "$work/big.msi" --targets "$work/t2" \
 	--parallel 1 --timeout 60 --retries 1
-wait_log "$work/H.err" "host=$(lab_ip 2) state=upload" 30
+wait_log "$work/H.err" "host=$(lab_ip 2) state=upload" 1 30
 sleep 1
 pkill -KILL -P "$bg_pid" -f -- --smb-helper
 ip netns exec "$LAB_BR_NS" tc qdisc del dev "$LAB_PREFIX-p2" root

@@ -36,6 +36,8 @@ build=${MUSTER_BUILD:-$src/build}
 deploy=$build/deployer/muster-deploy
 installer=$src/tests/lab/deploy-test-installer.sh
 . "$src/tests/lab/lab.sh"
+# shellcheck source=tests/lab/deploy-lib.sh
+. "$src/tests/lab/deploy-lib.sh"
 
 lab_require_root
 lab_require_cmds /usr/sbin/sshd ssh-keygen sudo openssl python3 timeout
@@ -46,14 +48,7 @@ fi
 
 check() { lab_check "$@"; } # one line per check (tests/lab/lab.sh)
 t0=$SECONDS
-work=$(mktemp -d /tmp/deploy-ssh.XXXXXX)
-chmod 700 "$work"
-[[ -n ${KEEP_WORK:-} ]] && echo "# work dir $work"
-monitor_pid=""
-lab_user_cleanup() {
-	[[ -n $monitor_pid ]] && kill "$monitor_pid" 2>/dev/null
-	[[ -n ${KEEP_WORK:-} ]] || rm -rf -- "$work"
-}
+deploy_workdir deploy-ssh || exit 1
 
 N=50
 SUDO_HOST=9      # logs in as "deployer", sudo wants a password
@@ -67,7 +62,6 @@ FAILINST_HOST=11
 HANG_HOST=12
 
 # --- secrets: in files only; the monitor looks for them everywhere -----------
-rand() { head -c 18 /dev/urandom | base64 | tr -d '/+='; }
 printf '%s\n' "pp-$(rand)" >"$work/passphrase"
 printf '%s\n' "sudo-$(rand)" >"$work/sudo-password"
 cat "$work/passphrase" "$work/sudo-password" >"$work/secrets"
@@ -157,23 +151,6 @@ run_deploy() { # run_deploy NAME ARGS...: exit code in $rc, output in $work/NAME
 		>"$work/$name.out" 2>"$work/$name.err"
 	rc=$?
 	echo "# run $name: exit $rc in $((SECONDS - run_t0)) s"
-}
-# status_of REPORT IP: the status and the reason of one host.
-status_of() {
-	python3 -c 'import json,sys
-for o in json.load(open(sys.argv[1])):
-    if o["host"] == sys.argv[2]: print(o["status"] + "|" + o["reason"])' "$1" "$2"
-}
-has_status() { # has_status REPORT HOST STATUS REASON_REGEX
-	local got
-	got=$(status_of "$1" "$(lab_ip "$2")")
-	if [[ ${got%%|*} == "$3" && ${got#*|} =~ $4 ]]; then return 0; fi
-	echo "#   host $2: got '$got', want $3 /$4/"
-	return 1
-}
-count_status() { # count_status REPORT STATUS
-	python3 -c 'import json,sys
-print(sum(1 for o in json.load(open(sys.argv[1])) if o["status"] == sys.argv[2]))' "$1" "$2"
 }
 markers() { lab_exec "$1" sh -c 'cat /opt/muster-test/installed 2>/dev/null | wc -l'; }
 marker_ok() { # the marker says root ran exactly our installer
@@ -291,15 +268,6 @@ bg_deploy() { # bg_deploy NAME ARGS...: start muster-deploy in the background, p
 		--passphrase-file "$work/passphrase" --known-hosts "$work/known_hosts" \
 		--report "$work/$name.json" --log-level debug "$@" >"$work/$name.out" 2>"$work/$name.err" &
 	bg_pid=$!
-}
-wait_log() { # wait_log FILE REGEX COUNT SECONDS: until COUNT lines of FILE match
-	local k
-	for ((k = 0; k < $4 * 10; k++)); do
-		(($(grep -Ec -- "$2" "$1" 2>/dev/null) >= $3)) && return 0
-		sleep 0.1
-	done
-	echo "#   $1: fewer than $3 lines match /$2/ after $4 s"
-	return 1
 }
 workdirs() { # workdirs I...: our working directories left on those hosts
 	local i
