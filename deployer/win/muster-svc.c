@@ -180,34 +180,9 @@ sb_puterr(struct sb *s, DWORD err)
 		LocalFree(msg);
 }
 
-/* A bounded wide string for command lines and derived paths. */
-struct wstr {
-	wchar_t s[CMD_MAXLEN];
-	size_t len;
-	bool bad;
-};
-
-static void
-ws_put(struct wstr *w, const wchar_t *src)
-{
-	size_t n = wcslen(src);
-	if (w->bad || n >= CMD_MAXLEN - w->len) {
-		w->bad = true;
-		return;
-	}
-	memcpy(w->s + w->len, src, n * sizeof(wchar_t));
-	w->len += n;
-	w->s[w->len] = L'\0';
-}
-
-static void
-ws_set(struct wstr *w, const wchar_t *src)
-{
-	w->len = 0;
-	w->bad = false;
-	w->s[0] = L'\0';
-	ws_put(w, src);
-}
+/* Bounded wide strings for command lines and derived paths. */
+#define WSTR_MAX CMD_MAXLEN
+#include "common/win/wstr.h"
 
 /* --- captured bytes ------------------------------------------------------ */
 

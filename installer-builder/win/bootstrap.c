@@ -57,25 +57,9 @@ static const wchar_t PRIVATE_SDDL[] = L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
 
 #define WBUF 4096
 
-/* A bounded wide string: appends past the end set bad and are dropped. */
-struct wstr {
-	wchar_t s[WBUF];
-	size_t len;
-	bool bad;
-};
-
-static void
-ws_put(struct wstr *w, const wchar_t *src)
-{
-	size_t n = wcslen(src);
-	if (w->bad || n >= WBUF - w->len) {
-		w->bad = true;
-		return;
-	}
-	memcpy(w->s + w->len, src, n * sizeof(wchar_t));
-	w->len += n;
-	w->s[w->len] = L'\0';
-}
+/* Bounded wide strings: appends past the end set bad and are dropped. */
+#define WSTR_MAX WBUF
+#include "common/win/wstr.h"
 
 /* ASCII (names from the verified payload are [A-Za-z0-9._-]). */
 static void
@@ -85,15 +69,6 @@ ws_put_ascii(struct wstr *w, const char *src)
 		wchar_t one[2] = {(wchar_t)(unsigned char)*src, L'\0'};
 		ws_put(w, one);
 	}
-}
-
-static void
-ws_set(struct wstr *w, const wchar_t *src)
-{
-	w->len = 0;
-	w->bad = false;
-	w->s[0] = L'\0';
-	ws_put(w, src);
 }
 
 static char *
